@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# One command for a fresh Debian/Ubuntu machine: install everything into .venv, build examples/hello
+# into a native dist/function.zip, and invoke it under the local emulator.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# System packages: a C compiler and Python's headers (Nuitka needs both), curl for shell-script
+# runtimes in the tests, ccache to make rebuilds fast (optional: builds work without it).
+if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    need=()
+    command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+    command -v curl >/dev/null 2>&1 || need+=(curl)
+    python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+    python3 -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+        || need+=(python3-dev)
+    command -v ccache >/dev/null 2>&1 || need+=(ccache)
+    if [ ${#need[@]} -gt 0 ]; then
+        echo "setup: apt-get install ${need[*]}"
+        $sudo apt-get update -qq
+        $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    fi
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[dev]'
+
+echo "setup: building examples/hello natively"
+.venv/bin/python build.py
+echo "setup: invoking dist/function.zip under the emulator"
+.venv/bin/lambda-native invoke dist/function.zip --event examples/hello/event.json
