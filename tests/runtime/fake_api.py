@@ -1,0 +1,359 @@
+"""A small, honest fake of the Lambda side of the Runtime API, for black-box runtime tests.
+
+It speaks real HTTP/1.1 (keep-alive, Content-Length and chunked request bodies with trailers) on
+127.0.0.1, hands out queued events to `GET /next` (holding the long-poll open until one is queued),
+records every request in order, and answers the POST endpoints with scripted status codes.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PREFIX = "/2018-06-01/runtime"
+NEXT_PATH = PREFIX + "/invocation/next"
+INIT_ERROR_PATH = PREFIX + "/init/error"
+DEFAULT_ARN = "arn:aws:lambda:us-east-1:123456789012:function:test_function"
+ACCEPTED_BODY = b'{"status":"OK"}'
+
+_DEFAULT = object()
+
+
+class Request:
+    """One request the runtime sent, as received on the wire."""
+
+    __slots__ = ("body", "chunked", "connection", "headers", "method", "path", "trailers")
+
+    def __init__(self, method, path, headers, body, trailers, chunked, connection):
+        self.method = method
+        self.path = path
+        self.headers = headers  # list of (name, value), in wire order and case
+        self.body = body
+        self.trailers = trailers  # list of (name, value); empty unless the body was chunked
+        self.chunked = chunked
+        self.connection = connection  # client (host, port): equal for requests on one connection
+
+    def header(self, name: str) -> str | None:
+        """The value of header `name` (case-insensitive), or None if absent."""
+        name = name.lower()
+        for key, value in self.headers:
+            if key.lower() == name:
+                return value
+        return None
+
+    def header_names(self) -> list[str]:
+        return [key.lower() for key, _ in self.headers]
+
+    def trailer(self, name: str) -> str | None:
+        name = name.lower()
+        for key, value in self.trailers:
+            if key.lower() == name:
+                return value
+        return None
+
+    def json(self):
+        return json.loads(self.body)
+
+    @property
+    def kind(self) -> str:
+        """`next`, `response`, `error`, `init_error` or `other`."""
+        if self.path == NEXT_PATH:
+            return "next"
+        if self.path == INIT_ERROR_PATH:
+            return "init_error"
+        if self.path.startswith(PREFIX + "/invocation/"):
+            tail = self.path.rsplit("/", 1)[-1]
+            if tail in ("response", "error"):
+                return tail
+        return "other"
+
+    @property
+    def request_id(self) -> str | None:
+        """The request id in a /response or /error path."""
+        if self.kind in ("response", "error"):
+            return self.path.split("/")[-2]
+        return None
+
+    def __repr__(self):
+        return f"Request({self.method} {self.path} {len(self.body)} bytes)"
+
+
+class Invocation:
+    """What the fake answers one `GET /next` with."""
+
+    __slots__ = ("body", "headers", "request_id", "status")
+
+    def __init__(self, status, headers, body, request_id):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.request_id = request_id
+
+
+def _encode_body(body) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode()
+    return json.dumps(body).encode()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A runtime killed mid-request resets its connection: expected in these tests, not an error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class FakeRuntimeAPI:
+    """The fake Runtime API server. Use as a context manager, or call `start()` and `close()`."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._events = collections.deque()
+        self._replies = {"response": collections.deque(), "error": collections.deque()}
+        self._replies["init_error"] = collections.deque()
+        self._closing = False
+        self._waiting = 0  # /next requests held open right now
+        self.requests: list[Request] = []
+        self._server = _Server(("127.0.0.1", 0), _make_handler(self))
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def address(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"{host}:{port}"
+
+    def start(self) -> FakeRuntimeAPI:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- scripting -------------------------------------------------------------------------------
+
+    def push(
+        self,
+        body=b"{}",
+        *,
+        request_id: str | None = None,
+        deadline_ms=_DEFAULT,
+        arn=_DEFAULT,
+        content_type=_DEFAULT,
+        trace_id: str | None = None,
+        client_context=None,
+        cognito_identity=None,
+        tenant_id: str | None = None,
+        invocation_id: str | None = None,
+        headers: dict | None = None,
+    ) -> str:
+        """Queue an event for `/next`; returns its request id.
+
+        Deadline (now + 300 s), ARN and content type (`application/json`) are sent by default; pass
+        None to leave a header out. Dict/list bodies and dict client context / identity are JSON-encoded.
+        """
+        request_id = request_id or str(uuid.uuid4())
+        if deadline_ms is _DEFAULT:
+            deadline_ms = int(time.time() * 1000) + 300_000
+        if arn is _DEFAULT:
+            arn = DEFAULT_ARN
+        if content_type is _DEFAULT:
+            content_type = "application/json"
+        if isinstance(client_context, dict):
+            client_context = json.dumps(client_context)
+        if isinstance(cognito_identity, dict):
+            cognito_identity = json.dumps(cognito_identity)
+        fields = [
+            ("Lambda-Runtime-Aws-Request-Id", request_id),
+            ("Lambda-Runtime-Deadline-Ms", deadline_ms),
+            ("Lambda-Runtime-Invoked-Function-Arn", arn),
+            ("Lambda-Runtime-Trace-Id", trace_id),
+            ("Lambda-Runtime-Client-Context", client_context),
+            ("Lambda-Runtime-Cognito-Identity", cognito_identity),
+            ("Lambda-Runtime-Aws-Tenant-Id", tenant_id),
+            ("Lambda-Runtime-Invocation-Id", invocation_id),
+            ("Content-Type", content_type),
+        ]
+        sent = [(name, str(value)) for name, value in fields if value is not None]
+        sent += list((headers or {}).items())
+        self._queue(Invocation(200, sent, _encode_body(body), request_id))
+        return request_id
+
+    def push_status(self, status: int, body=None) -> None:
+        """Answer the next `/next` with `status` and an API-style error document."""
+        if body is None:
+            body = {"errorMessage": "scripted failure", "errorType": "Scripted"}
+        self._queue(Invocation(status, [("Content-Type", "application/json")], _encode_body(body), None))
+
+    def _queue(self, invocation: Invocation) -> None:
+        with self._cond:
+            self._events.append(invocation)
+            self._cond.notify_all()
+
+    def reply_with(self, kind: str, status: int, body=None) -> None:
+        """Answer the next POST of `kind` (`response`, `error`, `init_error`) with `status`."""
+        if body is None:
+            body = ACCEPTED_BODY if status == 202 else {"errorMessage": "scripted", "errorType": str(status)}
+        with self._cond:
+            self._replies[kind].append((status, _encode_body(body)))
+
+    # -- observing -------------------------------------------------------------------------------
+
+    def wait_for(self, predicate, timeout: float = 10, what: str = "condition"):
+        """Wait until `predicate(requests)` returns something truthy; return it."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = predicate(self.requests)
+                if found:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"timed out waiting for {what}; requests so far: {self.requests}")
+                self._cond.wait(left)
+
+    def wait_reply(self, request_id: str, timeout: float = 10) -> Request:
+        """The runtime's `/response` or `/error` for `request_id`."""
+
+        def find(requests):
+            for request in requests:
+                if request.request_id == request_id:
+                    return request
+            return None
+
+        return self.wait_for(find, timeout, f"a reply for {request_id}")
+
+    def wait_polling(self, count: int = 1, timeout: float = 10) -> None:
+        """Wait until the runtime has sent its `count`-th `/next` and is waiting on it."""
+
+        def polling(requests):
+            nexts = [r for r in requests if r.kind == "next"]
+            return len(nexts) >= count and self._waiting > 0
+
+        self.wait_for(polling, timeout, f"/next number {count}")
+
+    def wait_init_error(self, timeout: float = 10) -> Request:
+        return self.wait_for(
+            lambda requests: next((r for r in requests if r.kind == "init_error"), None),
+            timeout,
+            "POST /init/error",
+        )
+
+    def of_kind(self, kind: str) -> list[Request]:
+        with self._cond:
+            return [r for r in self.requests if r.kind == kind]
+
+    # -- server side -----------------------------------------------------------------------------
+
+    def _record(self, request: Request) -> None:
+        with self._cond:
+            self.requests.append(request)
+            self._cond.notify_all()
+
+    def _next_invocation(self) -> Invocation | None:
+        with self._cond:
+            self._waiting += 1
+            self._cond.notify_all()
+            try:
+                while not self._events and not self._closing:
+                    self._cond.wait()
+                return None if self._closing else self._events.popleft()
+            finally:
+                self._waiting -= 1
+
+    def _reply_for(self, kind: str):
+        with self._cond:
+            queue = self._replies.get(kind)
+            if queue:
+                return queue.popleft()
+        if kind == "other":
+            return 404, b'{"errorMessage":"not found","errorType":"NotFound"}'
+        return 202, ACCEPTED_BODY
+
+
+def _make_handler(api: FakeRuntimeAPI):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format, *args):
+            pass
+
+        def _read_body(self):
+            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                return self._read_chunked()
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length), [], False
+
+        def _read_chunked(self):
+            body = bytearray()
+            while True:
+                size_line = self.rfile.readline()
+                if not size_line:
+                    raise ConnectionError("connection closed inside a chunked body")
+                size = int(size_line.split(b";", 1)[0].strip(), 16)
+                if size == 0:
+                    break
+                body += self.rfile.read(size)
+                if self.rfile.read(2) != b"\r\n":
+                    raise ValueError("chunk not followed by CRLF")
+            trailers = []
+            while True:
+                line = self.rfile.readline()
+                if line in (b"\r\n", b"\n", b""):
+                    break
+                name, _, value = line.decode("latin-1").partition(":")
+                trailers.append((name.strip(), value.strip()))
+            return bytes(body), trailers, True
+
+        def _handle(self):
+            body, trailers, chunked = self._read_body()
+            request = Request(
+                self.command,
+                self.path,
+                list(self.headers.items()),
+                body,
+                trailers,
+                chunked,
+                self.client_address,
+            )
+            api._record(request)
+            if request.kind == "next" and self.command == "GET":
+                invocation = api._next_invocation()
+                if invocation is None:
+                    self.close_connection = True
+                    return
+                self._send(invocation.status, invocation.headers, invocation.body)
+            else:
+                status, reply = api._reply_for(request.kind)
+                self._send(status, [("Content-Type", "application/json")], reply)
+
+        def _send(self, status, headers, body):
+            self.send_response(status)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+
+        do_GET = do_POST = do_PUT = _handle
+
+    return Handler
