@@ -1,0 +1,7 @@
+"""The `json` workload: a ~1 MB event parsed by the runtime, looked at, and returned whole."""
+
+
+def handler(event, context):
+    """Return the event with a count of its records, so the runtime serialises ~1 MB back."""
+    event["count"] = len(event["records"])
+    return event

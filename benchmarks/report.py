@@ -1,0 +1,92 @@
+"""The Markdown table of a result: one row per variant x workload, the machine and command above it."""
+
+from __future__ import annotations
+
+from benchmarks.schema import missing_figures
+
+# Ratio columns: baseline variant -> header.
+BASELINES = ("awslambdaric", "interpreted")
+
+
+def _ms(summary: dict | None) -> str:
+    if summary is None:
+        return "–"
+    return f"{summary['median']:.1f} ({summary['min']:.1f}–{summary['p90']:.1f})"
+
+
+def _mb(kb: float | None) -> str:
+    return "–" if kb is None else f"{kb / 1024:.1f}"
+
+
+def _ratio(cell: dict, baseline: str) -> str:
+    figures = cell["ratios"].get(baseline)
+    if cell["variant"] == baseline:
+        return "1"
+    if not figures:
+        return "–"
+    return f"{figures['first_response']['median']:.2f} / {figures['peak_rss']['median']:.2f}"
+
+
+def _size(size: dict | None) -> str:
+    if size is None:
+        return "–"
+    return f"{size['zip_bytes'] / 1e6:.2f} / {size['unzipped_bytes'] / 1e6:.2f}"
+
+
+def _warm(warm: dict | None) -> tuple[str, str]:
+    if warm is None:
+        return "–", "–"
+    rt = warm["round_trip_us"]
+    return f"{rt['median']:.0f} / {rt['p99']:.0f}", f"{warm['invokes_per_s']:.0f}"
+
+
+def markdown(doc: dict) -> str:
+    """The result as Markdown: a header naming machine, command and commit, the table, then notes."""
+    machine, settings, git = doc["machine"], doc["settings"], doc["git"]
+    commit = (git["commit"] or "unknown")[:12] + (" (dirty)" if git["dirty"] else "")
+    pinning = (
+        f"runtime pinned to CPU {settings['child_cpu']}, harness to CPU {settings['harness_cpu']}"
+        if settings["child_cpu"] is not None
+        else "no CPU pinning (one CPU usable)"
+    )
+    lines = [
+        f"# Cold-start benchmark, {doc['created'][:10]}",
+        "",
+        f"- Command: `{doc['command']}`",
+        f"- Machine: {machine['cpu_model']}, {machine['cpus_online']} CPUs, {machine['kernel']}, "
+        f"{machine['glibc']}, Python {machine['python']}, Nuitka {machine['nuitka']}, "
+        f"awslambdaric {machine.get('awslambdaric')}; host `{machine['hostname']}`",
+        f"- Commit: `{commit}`",
+        f"- {settings['runs']} cold starts per row, interleaved round-robin; {pinning}; "
+        f"{settings['warm_invokes']} warm invokes per row; memory size {settings['memory_mb']} MB",
+        "",
+        "Times in ms as median (min–p90). *Init* = spawn → first `/next` (Lambda's Init Duration); "
+        "*first response* = spawn → first response posted. Ratios are medians of per-round pairs, "
+        "first response / peak RSS.",
+        "",
+        "| variant | workload | init ms | first response ms | peak RSS MB | zip / unzipped MB "
+        "| warm p50 / p99 µs | invokes/s | × awslambdaric | × interpreted |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for cell in doc["cells"]:
+        cold = cell["cold"]
+        warm_rt, warm_rate = _warm(cell["warm"])
+        label = doc["variants"][cell["variant"]]["label"]
+        lines.append(
+            f"| {label} | {cell['workload']} | {_ms(cold and cold['init_ms'])} "
+            f"| {_ms(cold and cold['first_response_ms'])} "
+            f"| {_mb(cold and cold['peak_rss_kb']['median'])} | {_size(cell['size'])} "
+            f"| {warm_rt} | {warm_rate} | {_ratio(cell, BASELINES[0])} | {_ratio(cell, BASELINES[1])} |"
+        )
+    for name, ref in doc["reference"].items():
+        lines.append(
+            f"| {name}: `{' '.join(ref['argv'])}` (spawn → exit) | – | – | {_ms(ref['spawn_to_exit_ms'])} "
+            f"| {_mb(ref['peak_rss_kb']['median'])} | – | – | – | – | – |"
+        )
+    lines += ["", "Variants:", ""]
+    lines += [f"- **{info['label']}**: {info['description']}" for info in doc["variants"].values()]
+    missing = missing_figures(doc)
+    if missing:
+        lines += ["", "Not measured in this run:", ""]
+        lines += [f"- {item}" for item in missing]
+    return "\n".join(lines) + "\n"
