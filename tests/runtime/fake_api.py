@@ -123,6 +123,7 @@ class FakeRuntimeAPI:
         self._closing = False
         self._waiting = 0  # /next requests held open right now
         self.requests: list[Request] = []
+        self.process = None  # the runtime process under test, if any: waits stop when it exits
         self._server = _Server(("127.0.0.1", 0), _make_handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
@@ -218,17 +219,27 @@ class FakeRuntimeAPI:
     # -- observing -------------------------------------------------------------------------------
 
     def wait_for(self, predicate, timeout: float = 10, what: str = "condition"):
-        """Wait until `predicate(requests)` returns something truthy; return it."""
+        """Wait until `predicate(requests)` returns something truthy; return it.
+
+        Gives up early, with the process's output, if the watched runtime process has exited.
+        """
         deadline = time.monotonic() + timeout
+        dead_since = None
         with self._cond:
             while True:
                 found = predicate(self.requests)
                 if found:
                     return found
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"timed out waiting for {what}; requests so far: {self.requests}")
-                self._cond.wait(left)
+                now = time.monotonic()
+                left = deadline - now
+                if dead_since is None and self.process is not None and not self.process.running:
+                    dead_since = now  # its last requests may still be in flight: a short grace
+                dead = dead_since is not None and now - dead_since > 0.5
+                if left <= 0 or dead:
+                    reason = "the runtime exited" if dead else "timed out"
+                    detail = self.process.describe() if self.process is not None else ""
+                    raise TimeoutError(f"{reason} waiting for {what}; requests: {self.requests}\n{detail}")
+                self._cond.wait(min(left, 0.1))
 
     def wait_reply(self, request_id: str, timeout: float = 10) -> Request:
         """The runtime's `/response` or `/error` for `request_id`."""

@@ -176,6 +176,8 @@ class Launcher:
 
     def process(self, impl: str, handler: str | None, api: FakeRuntimeAPI | None, **kwargs) -> RuntimeProcess:
         proc = RuntimeProcess(impl, handler, api, **kwargs)
+        if api is not None:
+            api.process = proc
         self._procs.append(proc)
         return proc
 
