@@ -1,0 +1,123 @@
+"""`python build.py` / `lambda-native build`: compile a handler into `dist/function.zip`.
+
+Without options it builds `examples/hello` from this checkout, so a newcomer sees it work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+
+from lambda_native.build.errors import BuildError
+
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+EXAMPLE = os.path.join(CHECKOUT, "examples", "hello")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    p = argparse.ArgumentParser(
+        prog="lambda-native build",
+        description="Compile a Lambda handler and the lambda-native runtime into one native `bootstrap` "
+        "(Nuitka standalone), packed as OUT/function.zip for the provided.al2023 runtime.",
+    )
+    p.add_argument(
+        "--handler",
+        default="app.handler",
+        help="MODULE.FUNCTION, the handler compiled in (default: app.handler)",
+    )
+    p.add_argument(
+        "--src",
+        help="the function's folder: the handler's module, what it imports, and data files shipped beside "
+        "bootstrap (default: the examples/hello of this checkout)",
+    )
+    p.add_argument("--requirements", help="a requirements.txt whose packages are installed and compiled in")
+    p.add_argument(
+        "--target",
+        default="al2023",
+        help="the Lambda OS to run on: al2023 (default, glibc 2.34) or al2 (glibc 2.26, Docker builds only)",
+    )
+    p.add_argument("--out", default="dist", help="where function.zip goes (default: dist)")
+    p.add_argument(
+        "--work-dir",
+        default=".build",
+        help="where Nuitka works and its log is kept (default: .build); reused by later builds",
+    )
+    p.add_argument("--quiet", action="store_true", help="print only the summary")
+    p.add_argument(
+        "--c-floor",
+        action="store_true",
+        help="instead, build the C floor runtime (bootstrap.c) into OUT/c-floor/bootstrap with cc -O2",
+    )
+    return p
+
+
+def megabytes(size: int) -> str:
+    """1234567 -> "1.2 MB"."""
+    return f"{size / 1e6:.1f} MB"
+
+
+def shown(path: str) -> str:
+    """`path` relative to the current folder when it is below it, else absolute."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def summary(result, src: str) -> str:
+    """The lines printed after a successful build."""
+    from importlib.metadata import version
+
+    from lambda_native.build.glibc import format_version
+
+    floor = format_version(result.glibc_floor) if result.glibc_floor else "none"
+    zip_shown = shown(result.zip_path)
+    event = os.path.join(src, "event.json")
+    event_shown = shown(event) if os.path.isfile(event) else "EVENT.json"
+    lines = [
+        f"built {zip_shown}: handler {result.handler}, runtime {result.target.runtime}",
+        f"  compile time  {result.compile_seconds:.1f} s ({result.toolchain})",
+        f"  files         {result.file_count} ({len(result.data_files)} data files from {src})",
+        f"  size          {megabytes(result.unzipped_bytes)} unzipped, "
+        f"{megabytes(result.zipped_bytes)} zipped",
+        f"  glibc floor   {floor} ({result.target.name} has {format_version(result.target.glibc)})",
+        f"  python        {platform.python_version()} ({platform.python_implementation()}), "
+        f"Nuitka {version('nuitka')}",
+        f"run it locally: lambda-native invoke {zip_shown} --event {event_shown}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a build; 0 on success, 2 with a message on stderr for anything the user can fix."""
+    args = parser().parse_args(argv)
+    try:
+        if args.c_floor:
+            from lambda_native.build.cfloor import build_c_floor
+
+            path = build_c_floor(os.path.join(args.out, "c-floor"))
+            print(f"built {shown(path)} (the C floor: echoes each event back)")
+            return 0
+        src = args.src
+        if src is None:
+            if not os.path.isdir(EXAMPLE):
+                raise BuildError("--src is required (the folder holding the handler's module)")
+            src = os.path.relpath(EXAMPLE)
+        from lambda_native.build.pipeline import BuildOptions, build
+
+        options = BuildOptions(
+            handler=args.handler,
+            src=src,
+            out=args.out,
+            work=args.work_dir,
+            target=args.target,
+            requirements=args.requirements,
+            quiet=args.quiet,
+        )
+        result = build(options)
+    except BuildError as exc:
+        print(f"build: error: {exc}", file=sys.stderr)
+        return 2
+    print(summary(result, src))
+    return 0

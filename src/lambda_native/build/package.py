@@ -1,0 +1,57 @@
+"""The deployment zip: a folder packed reproducibly, with `bootstrap` executable at its root.
+
+Same folder contents -> same zip bytes: entries sorted, one fixed timestamp, modes decided from the files
+(0755 for executables, 0644 otherwise), never from the umask or the clock.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+
+# The earliest time a zip can record (DOS dates start in 1980).
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+EXECUTABLE = 0o755
+REGULAR = 0o644
+
+
+def file_mode(path: str) -> int:
+    """0755 when any execute bit is set or the file is an ELF executable/library, else 0644."""
+    if os.stat(path).st_mode & 0o111:
+        return EXECUTABLE
+    with open(path, "rb") as f:
+        return EXECUTABLE if f.read(4) == b"\x7fELF" else REGULAR
+
+
+def list_files(root: str) -> list[str]:
+    """Paths relative to `root` of every file below it, `/`-separated and sorted."""
+    names = []
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in files:
+            names.append(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/"))
+    return sorted(names)
+
+
+def write_zip(root: str, zip_path: str) -> int:
+    """Pack `root` into `zip_path` (replaced atomically); returns the number of files."""
+    names = list_files(root)
+    partial = zip_path + ".partial"
+    with zipfile.ZipFile(partial, "w") as archive:
+        for name in names:
+            path = os.path.join(root, name)
+            info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+            info.create_system = 3  # Unix, so unzip and Lambda honour the mode bits below
+            info.external_attr = (stat.S_IFREG | file_mode(path)) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with open(path, "rb") as f:
+                archive.writestr(info, f.read(), compresslevel=9)
+    os.replace(partial, zip_path)
+    return len(names)
+
+
+def unzipped_size(zip_path: str) -> int:
+    """The total size of the files in a zip once extracted."""
+    with zipfile.ZipFile(zip_path) as archive:
+        return sum(info.file_size for info in archive.infolist())

@@ -1,0 +1,161 @@
+"""One build from start to zip: check everything, compile with Nuitka, ship data files, check glibc, pack.
+
+Every check that can fail fast runs before Nuitka; the glibc check runs after it on the real output.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+
+from lambda_native.build import datafiles, glibc, nuitka, package, requirements, toolchain
+from lambda_native.build.errors import BuildError
+from lambda_native.build.handler import check_handler
+
+ZIP_NAME = "function.zip"
+RUNTIME_MODULE = "lambda_native.runtime.bootstrap"
+
+
+class BuildOptions:
+    """What the user asked for (paths as given)."""
+
+    __slots__ = ("handler", "out", "quiet", "requirements", "src", "target", "work")
+
+    def __init__(
+        self,
+        handler: str,
+        src: str,
+        out: str,
+        work: str,
+        target: str = "al2023",
+        requirements: str | None = None,
+        quiet: bool = False,
+    ) -> None:
+        self.handler = handler
+        self.src = src
+        self.out = out
+        self.work = work
+        self.target = target
+        self.requirements = requirements
+        self.quiet = quiet
+
+
+class BuildResult:
+    """What a build made, for the summary and for tests."""
+
+    __slots__ = (
+        "compile_seconds",
+        "data_files",
+        "file_count",
+        "glibc_floor",
+        "handler",
+        "target",
+        "toolchain",
+        "unzipped_bytes",
+        "zip_path",
+        "zipped_bytes",
+    )
+
+    def __init__(self, **fields) -> None:
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+
+def package_root() -> str:
+    """The folder holding the `lambda_native` package, so Nuitka compiles the runtime from this checkout."""
+    import lambda_native
+
+    return os.path.dirname(os.path.dirname(os.path.abspath(lambda_native.__file__)))
+
+
+def check_runtime(root: str) -> None:
+    """BuildError unless the runtime loop the entry script calls is there to be compiled in."""
+    if not os.path.isfile(os.path.join(root, *RUNTIME_MODULE.split(".")) + ".py"):
+        raise BuildError(
+            f"the runtime module {RUNTIME_MODULE} is missing from {root}; reinstall lambda-native"
+        )
+
+
+def check_glibc(root: str, target: toolchain.Target) -> tuple[int, ...] | None:
+    """The tree's glibc floor; BuildError naming each file and symbol that needs more than the target has."""
+    needs = glibc.scan_tree(root)
+    over = glibc.too_new(needs, target.glibc)
+    if over:
+        lines = "\n".join(f"  {os.path.relpath(need.path, root)}: {need.describe()}" for need in over)
+        raise BuildError(
+            f"the build needs a newer glibc than {target.name} has ({glibc.format_version(target.glibc)}), "
+            f"so it would not start on {target.runtime}:\n{lines}"
+        )
+    return glibc.floor_of(needs)
+
+
+def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
+    """Build `options.handler` from `options.src` into `<out>/function.zip`; BuildError on any problem."""
+    spec = check_handler(options.handler, options.src)
+    if options.target not in toolchain.TARGETS:
+        raise BuildError(
+            f"--target {options.target!r} is unknown: choose one of {', '.join(toolchain.TARGETS)}"
+        )
+    target = toolchain.TARGETS[options.target]
+    if options.requirements is not None and not os.path.isfile(options.requirements):
+        raise BuildError(f"--requirements {options.requirements}: no such file")
+    tools = toolchain.choose_toolchain(target)
+    toolchain.require_build_tools()
+    runtime_root = package_root()
+    check_runtime(runtime_root)
+
+    src = os.path.abspath(options.src)
+    work = os.path.abspath(options.work)
+    out_dir = os.path.abspath(options.out)
+    os.makedirs(work, exist_ok=True)
+    os.makedirs(out_dir, exist_ok=True)
+    skip = [out_dir, work] + ([os.path.abspath(options.requirements)] if options.requirements else [])
+    shipped = datafiles.data_files(src, tuple(skip))
+
+    python_path = [src]
+    extra = list(tools.nuitka_options)
+    if options.requirements is not None:
+        site = os.path.join(work, "requirements")
+        if not options.quiet:
+            print(f"installing {options.requirements} into {site}", file=out, flush=True)
+        requirements.install_requirements(options.requirements, site)
+        python_path.append(site)
+        # Nuitka compiles what the handler imports; data files of those packages must be asked for.
+        extra += [f"--include-package-data={name}" for name in requirements.top_level_packages(site)]
+    python_path.append(runtime_root)
+
+    entry = os.path.join(work, "bootstrap.py")
+    with open(entry, "w", encoding="utf-8") as f:
+        f.write(nuitka.entry_script(str(spec)))
+    dist = os.path.join(work, "bootstrap.dist")
+    shutil.rmtree(dist, ignore_errors=True)
+
+    if not options.quiet:
+        print(f"building {spec} from {options.src} for {target.runtime} with {tools.description}", file=out)
+    command = nuitka.nuitka_command(entry, work, spec.module, extra)
+    env = nuitka.nuitka_env(python_path, tools.path_prefix, tools.env, zig="--zig" in tools.nuitka_options)
+    progress = nuitka.Progress(out, quiet=options.quiet)
+    started = time.monotonic()
+    nuitka.run_nuitka(command, env, work, os.path.join(work, "nuitka.log"), progress)
+    compile_seconds = time.monotonic() - started
+    if not os.path.isfile(os.path.join(dist, "bootstrap")):
+        raise BuildError(f"Nuitka finished but {dist}/bootstrap is missing; see {work}/nuitka.log")
+
+    datafiles.copy_data_files(src, shipped, dist)
+    floor = check_glibc(dist, target)
+    zip_path = os.path.join(out_dir, ZIP_NAME)
+    count = package.write_zip(dist, zip_path)
+    return BuildResult(
+        compile_seconds=compile_seconds,
+        data_files=shipped,
+        file_count=count,
+        glibc_floor=floor,
+        handler=str(spec),
+        target=target,
+        toolchain=tools.description,
+        unzipped_bytes=package.unzipped_size(zip_path),
+        zip_path=zip_path,
+        zipped_bytes=os.path.getsize(zip_path),
+    )

@@ -1,0 +1,62 @@
+"""Installs `--requirements` into a build folder that Nuitka then compiles from.
+
+The install is reused while the requirements file and the Python version stay the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+
+from lambda_native.build.errors import BuildError
+
+STAMP = ".lambda-native-requirements"
+
+
+def install_requirements(requirements: str, dest: str) -> bool:
+    """`pip install -r requirements --target dest`; False when an identical earlier install was reused."""
+    with open(requirements, "rb") as f:
+        digest = hashlib.sha256(f.read() + sys.version.encode()).hexdigest()
+    stamp = os.path.join(dest, STAMP)
+    try:
+        with open(stamp, encoding="utf-8") as f:
+            if f.read() == digest:
+                return False
+    except OSError:
+        pass
+    shutil.rmtree(dest, ignore_errors=True)
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",  # Nuitka compiles the sources; .pyc files would only be shipped as dead weight
+        "--target",
+        dest,
+        "-r",
+        requirements,
+    ]
+    result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BuildError(
+            f"installing --requirements {requirements} failed (exit status {result.returncode}).\n"
+            f"command: {shlex.join(command)}\n{(result.stdout + result.stderr).strip()}"
+        )
+    with open(stamp, "w", encoding="utf-8") as f:
+        f.write(digest)
+    return True
+
+
+def top_level_packages(site: str) -> list[str]:
+    """The importable packages installed in `site` (folders with an `__init__.py`), sorted."""
+    if not os.path.isdir(site):
+        return []
+    return sorted(
+        name for name in os.listdir(site) if os.path.isfile(os.path.join(site, name, "__init__.py"))
+    )

