@@ -116,16 +116,23 @@ class RuntimeProcess:
 
     def wait_stdout(self, pattern: str, timeout: float = 10) -> re.Match:
         """Wait until stdout matches the regular expression `pattern`; return the match."""
+        return self._wait_output(self._out, "stdout", pattern, timeout)
+
+    def wait_stderr(self, pattern: str, timeout: float = 10) -> re.Match:
+        """Wait until stderr matches the regular expression `pattern`; return the match."""
+        return self._wait_output(self._err, "stderr", pattern, timeout)
+
+    def _wait_output(self, buffer, name, pattern, timeout):
         regex = re.compile(pattern)
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                match = regex.search(self._out.decode("utf-8", "replace"))
+                match = regex.search(buffer.decode("utf-8", "replace"))
                 if match:
                     return match
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise TimeoutError(f"stdout never matched {pattern!r}:\n{self.describe()}")
+                    raise TimeoutError(f"{name} never matched {pattern!r}:\n{self.describe()}")
                 self._cond.wait(min(left, 0.2))
 
     def wait(self, timeout: float = 10) -> int:

@@ -1,47 +1,38 @@
-"""A handler that logs through the standard `logging` module, `print` and `context.log`."""
+"""One handler that logs in the way the event asks: `logging` at each level, `print`, `context.log`."""
 
 import logging
+import os
+import sys
 
 logger = logging.getLogger("app")
 
 
 def handler(event, context):
-    tag = event.get("tag", "")
-    logger.debug("debug %s", tag)
-    logger.info("info %s", tag)
-    logger.warning("warning %s", tag)
-    logger.error("error %s", tag)
-    logger.critical("critical %s", tag)
-    return "logged"
-
-
-def warning(event, context):
-    logging.getLogger().warning(event["message"])
+    do, tag = event["do"], event.get("tag", "")
+    if do == "levels":
+        logger.debug("debug %s", tag)
+        logger.info("info %s", tag)
+        logger.warning("warning %s", tag)
+        logger.error("error %s", tag)
+        logger.critical("critical %s", tag)
+    elif do == "root_warning":
+        logging.getLogger().warning(tag)
+    elif do == "extra":
+        logger.warning("with extra %s", tag, extra={"order_id": 42, "customer": "ann"})
+    elif do == "exception":
+        try:
+            raise ValueError("logged failure")  # marker: logged-raise
+        except ValueError:
+            logger.exception("caught it %s", tag)  # marker: logged-exception
+    elif do == "print":
+        print("printed", tag)
+        print("to stderr", tag, file=sys.stderr)
+    elif do == "context_log":
+        context.log(tag)
+    elif do == "multiline":
+        logger.warning("first %s\nsecond line", tag)
+    elif do == "env":
+        return os.environ.get(tag)
+    elif do == "fail":
+        raise KeyError(tag)  # marker: logs-fail
     return "ok"
-
-
-def with_extra(event, context):
-    logger.warning("with extra", extra={"order_id": 42, "customer": "ann"})
-    return "ok"
-
-
-def with_exception(event, context):
-    try:
-        raise ValueError("logged failure")
-    except ValueError:
-        logger.exception("caught it")
-    return "ok"
-
-
-def printing(event, context):
-    print("printed", event["tag"])
-    return "ok"
-
-
-def context_log(event, context):
-    context.log(event["message"])
-    return "ok"
-
-
-def fail(event, context):
-    raise KeyError("k")
