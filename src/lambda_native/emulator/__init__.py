@@ -1,0 +1,38 @@
+"""The local Lambda emulator: runs a function's runtime as Lambda would and measures what Lambda measures.
+
+Python API (stable; used by the tests and the benchmark suite)::
+
+    from lambda_native.emulator import Function, InvokeResult, PackageError
+
+    with Function("dist/function.zip", timeout=3.0, memory=128, env={"K": "V"}, cpu=None) as fn:
+        r = fn.invoke(b'{"name": "Ada"}')            # cold start: spawns the runtime
+        r = fn.invoke({"name": "Ada"})               # warm
+        fn.restart()                                 # next invoke is cold again
+
+`Function(source, *, command=None, handler=None, timeout=3.0, memory=128, env=None, cpu=None,
+function_name="test_function", function_version="$LATEST", region="us-east-1", log_format=None,
+log_level=None, log=None)`: `source` is a function.zip, a folder holding `bootstrap`, or a command list
+(`[sys.executable, "-m", "awslambdaric", "app.handler"]`); `command=` with a path runs the command in
+that task root. Bad code (zip-slip, links, missing or non-executable `bootstrap`) raises `PackageError`
+at construction. `cpu` pins the runtime process to that CPU. `log` is called with each output line
+(runtime output and START/END/REPORT) as it happens.
+
+`invoke(event, headers=None) -> InvokeResult` with fields:
+    request_id, payload (bytes), content_type, error_type (None on success), status ("success",
+    "error", "timeout"), ok, json(), cold (bool), init_duration_ms (None when warm), duration_ms,
+    billed_duration_ms, memory_size_mb, max_memory_used_mb (REPORT's value), peak_rss_kb (exact
+    peak of the runtime's process tree), spawn_to_first_next_ns and spawn_to_response_ns (cold only),
+    logs (the runtime's lines), report (the REPORT line), trailers, streamed.
+
+The module layout, one job each: `http11` (HTTP parsing, no I/O), `runtime_api` (the Runtime API
+server's connections), `invocation` (one invoke's protocol logic and result), `environment` (the
+execution environment: process, timers, measurements), `process`, `memory`, `package` (zip / folder /
+command), `lambda_env` (the runtime's environment variables), `report`, `platform_errors`, `template`
+(SAM templates), `function` (this API), `invoke_cli`, `serve` and `serve_cli` (the commands).
+"""
+
+from lambda_native.emulator.function import Function
+from lambda_native.emulator.invocation import InvokeResult
+from lambda_native.emulator.package import PackageError
+
+__all__ = ["Function", "InvokeResult", "PackageError"]

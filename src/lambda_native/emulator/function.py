@@ -1,0 +1,134 @@
+"""`Function`: the emulator as a synchronous Python object, for tests, the benchmark suite and scripts.
+
+It owns an `Environment` running on a private event-loop thread; `invoke` blocks until the invoke is
+done. See the package docstring (`lambda_native.emulator`) for the API in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Sequence
+
+import orjson
+
+from lambda_native.emulator.environment import Environment
+from lambda_native.emulator.invocation import InvokeResult
+from lambda_native.emulator.lambda_env import FunctionConfig
+from lambda_native.emulator.package import open_package
+
+
+class Function:
+    """A Lambda function run locally: `with Function("dist/function.zip") as fn: fn.invoke(b"{}")`.
+
+    `source` is a function.zip, a folder holding `bootstrap`, or a command (a list, e.g.
+    `[sys.executable, "-m", "awslambdaric", "app.handler"]`, run in the current folder). Pass both a
+    path and `command=` to run a command in that task root. The runtime starts on the first `invoke`
+    (cold start), stays warm between invokes, and is killed by `restart()`, `stop()` or leaving the
+    `with` block. `cpu` pins the runtime to one CPU; `log` receives every output line as it happens.
+    """
+
+    def __init__(
+        self,
+        source: str | os.PathLike | Sequence[str] | None = None,
+        *,
+        command: Sequence[str] | None = None,
+        handler: str | None = None,
+        timeout: float = 3.0,
+        memory: int = 128,
+        env: dict[str, str] | None = None,
+        cpu: int | None = None,
+        function_name: str = "test_function",
+        function_version: str = "$LATEST",
+        region: str = "us-east-1",
+        log_format: str | None = None,
+        log_level: str | None = None,
+        log=None,
+    ) -> None:
+        if isinstance(source, (list, tuple)):
+            source, command = None, list(source)
+        command = list(command) if command else None
+        if handler is None:
+            # Like the RIE: with a command of several words the last one is the handler.
+            handler = command[-1] if command and len(command) > 1 else "app.handler"
+        self.config = FunctionConfig(
+            handler=handler,
+            timeout=timeout,
+            memory=memory,
+            function_name=function_name,
+            version=function_version,
+            region=region,
+            log_format=log_format,
+            log_level=log_level,
+        )
+        self.package = open_package(source, command)
+        try:
+            self.environment = Environment(self.package, self.config, env, cpu=cpu, log=log)
+        except BaseException:
+            self.package.cleanup()
+            raise
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="lambda-native-emulator", daemon=True
+        )
+        self._thread.start()
+        self._closed = False
+        self._call(self.environment.open())
+
+    @property
+    def task_root(self) -> str:
+        """Where the function's code is (the extracted zip, the folder, or the command's folder)."""
+        return self.package.task_root
+
+    @property
+    def runtime_api(self) -> str:
+        """`host:port` of this function's Runtime API server."""
+        return self.environment.runtime_api
+
+    @property
+    def running(self) -> bool:
+        """True while the runtime is alive (the next invoke is warm)."""
+        return self.environment.running
+
+    def invoke(
+        self, event: bytes | str | dict | list = b"{}", headers: dict[str, str] | None = None
+    ) -> InvokeResult:
+        """Invoke the function with `event` (bytes as-is; str UTF-8; dict/list as JSON) and wait for it.
+
+        `headers` are invoke request headers: `X-Amz-Client-Context` (base64 JSON), `X-Amzn-Trace-Id`,
+        `X-Amz-Tenant-Id`.
+        """
+        if self._closed:
+            raise RuntimeError("this Function is stopped")
+        if isinstance(event, str):
+            event = event.encode()
+        elif not isinstance(event, (bytes, bytearray)):
+            event = orjson.dumps(event)
+        return self._call(self.environment.invoke(bytes(event), headers))
+
+    def restart(self) -> None:
+        """Kill the runtime now; the next invoke is a cold start."""
+        self._call(self.environment.stop())
+
+    def stop(self) -> None:
+        """Kill the runtime, close the Runtime API server and remove the extracted zip. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._call(self.environment.close())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()
+            self.package.cleanup()
+
+    def _call(self, coro):
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def __enter__(self) -> Function:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()

@@ -1,0 +1,139 @@
+"""The environment variables Lambda gives a `provided.al2023` runtime, and nothing of the caller's.
+
+Values follow the runtime contract (section 1.12). Paths that Lambda fixes at `/var/task` point at the
+real task root instead. A runtime started as a command (`-- python -m awslambdaric app.handler`) also
+keeps the caller's PATH in front of Lambda's, and the variables that select a Python installation
+(`VIRTUAL_ENV`, `PYTHONHOME`, `PYTHONPATH`, `CONDA_PREFIX`, `PYENV_VERSION`), so the same interpreter
+runs with the same packages as in the caller's shell.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+LAMBDA_PATH = "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
+LAMBDA_LD_LIBRARY_PATH = (
+    "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:{task}:{task}/lib:/opt/lib"
+)
+COMMAND_INHERITED = ("VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH", "CONDA_PREFIX", "PYENV_VERSION")
+
+# Variables set from the function's configuration: `--env` may not override them (Lambda refuses them as
+# "reserved keys"); the value is the option that sets them.
+RESERVED = {
+    "_HANDLER": "--handler",
+    "AWS_LAMBDA_RUNTIME_API": None,
+    "LAMBDA_TASK_ROOT": None,
+    "LAMBDA_RUNTIME_DIR": None,
+    "AWS_REGION": "--region",
+    "AWS_DEFAULT_REGION": "--region",
+    "AWS_LAMBDA_FUNCTION_NAME": "--function-name",
+    "AWS_LAMBDA_FUNCTION_VERSION": "--function-version",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "--memory",
+    "AWS_LAMBDA_LOG_GROUP_NAME": "--function-name",
+    "AWS_LAMBDA_LOG_STREAM_NAME": None,
+    "AWS_LAMBDA_INITIALIZATION_TYPE": None,
+    "AWS_LAMBDA_LOG_FORMAT": "--log-format",
+    "AWS_LAMBDA_LOG_LEVEL": "--log-level",
+}
+
+
+class FunctionConfig:
+    """How the function is configured in Lambda: what `aws lambda create-function` would be told."""
+
+    __slots__ = (
+        "function_name",
+        "handler",
+        "log_format",
+        "log_level",
+        "memory",
+        "region",
+        "timeout",
+        "version",
+    )
+
+    def __init__(
+        self,
+        *,
+        handler: str = "app.handler",
+        timeout: float = 3.0,
+        memory: int = 128,
+        function_name: str = "test_function",
+        version: str = "$LATEST",
+        region: str = "us-east-1",
+        log_format: str | None = None,
+        log_level: str | None = None,
+    ) -> None:
+        if not timeout > 0:
+            raise ValueError(f"timeout must be positive, got {timeout}")
+        if not 1 <= memory <= 10240:
+            raise ValueError(f"memory must be between 1 and 10240 MB, got {memory}")
+        if log_format is not None and log_format.lower() not in ("json", "text"):
+            raise ValueError(f"log format must be JSON or Text, got {log_format!r}")
+        self.handler = handler
+        self.timeout = float(timeout)
+        self.memory = int(memory)
+        self.function_name = function_name
+        self.version = version
+        self.region = region
+        self.log_format = None if log_format is None else ("JSON" if log_format.lower() == "json" else "Text")
+        self.log_level = log_level.upper() if log_level else None
+
+    @property
+    def function_arn(self) -> str:
+        """The ARN the runtime sees as `invoked_function_arn` (the RIE's account id)."""
+        return f"arn:aws:lambda:{self.region}:012345678912:function:{self.function_name}"
+
+
+def check_user_env(env: dict[str, str]) -> None:
+    """Refuse user variables that Lambda reserves, naming the option to use instead."""
+    for key in env:
+        if key in RESERVED:
+            hint = f"; use {RESERVED[key]}" if RESERVED[key] else ""
+            raise ValueError(f"environment variable {key} is reserved by Lambda{hint}")
+
+
+def runtime_environment(
+    config: FunctionConfig,
+    *,
+    runtime_api: str,
+    task_root: str,
+    user_env: dict[str, str],
+    inherit_path: bool,
+) -> dict[str, str]:
+    """The complete environment of the runtime process."""
+    stream = time.strftime("%Y/%m/%d", time.gmtime()) + f"/[{config.version}]{uuid.uuid4().hex}"
+    env = {
+        "AWS_LAMBDA_RUNTIME_API": runtime_api,
+        "_HANDLER": config.handler,
+        "LAMBDA_TASK_ROOT": task_root,
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "AWS_LAMBDA_FUNCTION_NAME": config.function_name,
+        "AWS_LAMBDA_FUNCTION_VERSION": config.version,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.function_name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_REGION": config.region,
+        "AWS_DEFAULT_REGION": config.region,
+        "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        "_AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129",
+        "_AWS_XRAY_DAEMON_PORT": "2000",
+        "TZ": ":UTC",
+        "LANG": "en_US.UTF-8",
+        "PATH": LAMBDA_PATH,
+        "LD_LIBRARY_PATH": LAMBDA_LD_LIBRARY_PATH.format(task=task_root),
+    }
+    if config.log_format:
+        env["AWS_LAMBDA_LOG_FORMAT"] = config.log_format
+    if config.log_level:
+        env["AWS_LAMBDA_LOG_LEVEL"] = config.log_level
+    if inherit_path:
+        caller_path = os.environ.get("PATH")
+        if caller_path:
+            env["PATH"] = f"{caller_path}:{LAMBDA_PATH}"
+        env.update((key, os.environ[key]) for key in COMMAND_INHERITED if key in os.environ)
+    env.update(user_env)
+    return env

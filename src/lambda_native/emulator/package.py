@@ -1,0 +1,159 @@
+"""What to run: a `function.zip` (extracted safely), a folder holding `bootstrap`, or a command.
+
+Lambda unpacks a function's zip into `/var/task` and runs `/var/task/bootstrap` for `provided.al2023`.
+Here the zip goes to a private temporary folder instead; entries that would escape it, links, special
+files and a missing or non-executable `bootstrap` are refused with a message that says what to fix.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+import zipfile
+
+MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
+"""Lambda's limit on a function's unzipped size (code and layers)."""
+
+
+class PackageError(ValueError):
+    """The function's code cannot be run as Lambda would run it; the message says why."""
+
+
+class Package:
+    """A function ready to start: its task root, the command that starts its runtime, and what to clean up."""
+
+    __slots__ = ("argv", "inherit_path", "task_root", "temp_dir")
+
+    def __init__(self, task_root: str, argv: list[str], temp_dir: str | None, inherit_path: bool) -> None:
+        self.task_root = task_root
+        self.argv = argv
+        self.temp_dir = temp_dir
+        self.inherit_path = inherit_path
+
+    def cleanup(self) -> None:
+        """Remove the folder a zip was extracted into (nothing for a folder or a command)."""
+        if self.temp_dir:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
+            self.temp_dir = None
+
+
+def open_package(source: str | os.PathLike | None, command: list[str] | None = None) -> Package:
+    """Resolve a zip, a folder or a command (run in `source`, or in the current folder) into a `Package`.
+
+    With a command, `bootstrap` is not needed: the command is the runtime (e.g. `python -m awslambdaric
+    app.handler`) and `source`, if given, is only its task root.
+    """
+    temp_dir = None
+    if source is None:
+        if not command:
+            raise PackageError(
+                "nothing to run: give a function.zip, a folder holding 'bootstrap', or a command"
+            )
+        task_root = os.getcwd()
+    else:
+        path = os.fspath(source)
+        if os.path.isdir(path):
+            task_root = os.path.abspath(path)
+        elif os.path.isfile(path):
+            temp_dir = tempfile.mkdtemp(prefix="lambda-native-task-")
+            try:
+                extract_zip(path, temp_dir, need_bootstrap=not command)
+            except BaseException:
+                shutil.rmtree(temp_dir, ignore_errors=True)
+                raise
+            task_root = temp_dir
+        else:
+            raise PackageError(f"{path}: no such file or folder")
+    if command:
+        return Package(task_root, _resolve_command(command), temp_dir, inherit_path=True)
+    bootstrap = os.path.join(task_root, "bootstrap")
+    if temp_dir is None:
+        _check_bootstrap_file(bootstrap, os.fspath(source))
+    return Package(task_root, [bootstrap], temp_dir, inherit_path=False)
+
+
+def _resolve_command(command: list[str]) -> list[str]:
+    """The command with its program found on the caller's PATH (the runtime gets Lambda's PATH)."""
+    program = command[0]
+    found = shutil.which(program) if os.sep not in program else os.path.abspath(program)
+    if not found or not os.access(found, os.X_OK):
+        raise PackageError(f"command not found or not executable: {program}")
+    return [found, *command[1:]]
+
+
+def _check_bootstrap_file(bootstrap: str, folder: str) -> None:
+    if not os.path.lexists(bootstrap):
+        found = ", ".join(sorted(os.listdir(folder))[:20]) or "nothing"
+        raise PackageError(f"{folder} has no 'bootstrap' (found: {found})")
+    if not os.path.isfile(bootstrap):
+        raise PackageError(f"{bootstrap} is not a regular file")
+    if not os.access(bootstrap, os.X_OK):
+        raise PackageError(
+            f"{bootstrap} is not executable (Lambda would fail with Runtime.InvalidEntrypoint): "
+            f"chmod +x {bootstrap}"
+        )
+
+
+def extract_zip(zip_path: str, target: str, *, need_bootstrap: bool = True) -> None:
+    """Extract `zip_path` into `target`, refusing anything unsafe; keep each entry's unix permissions."""
+    name = os.path.basename(zip_path)
+    try:
+        archive = zipfile.ZipFile(zip_path)
+    except zipfile.BadZipFile as exc:
+        raise PackageError(f"{name} is not a zip file ({exc})") from None
+    with archive:
+        entries = archive.infolist()
+        _check_entries(name, entries)
+        if need_bootstrap:
+            _check_zip_bootstrap(name, entries)
+        root = os.path.realpath(target)
+        for info in entries:
+            dest = os.path.join(root, *info.filename.split("/"))
+            if info.is_dir():
+                os.makedirs(dest, exist_ok=True)
+                continue
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            with archive.open(info) as src, open(dest, "wb") as out:
+                shutil.copyfileobj(src, out, 1024 * 1024)
+            mode = _unix_mode(info)
+            os.chmod(dest, stat.S_IMODE(mode) if mode else 0o644)
+
+
+def _unix_mode(info: zipfile.ZipInfo) -> int:
+    return info.external_attr >> 16 if info.create_system == 3 else 0
+
+
+def _check_entries(name: str, entries: list[zipfile.ZipInfo]) -> None:
+    total = 0
+    for info in entries:
+        entry = info.filename
+        parts = entry.replace("\\", "/").split("/")
+        if entry.startswith("/") or "\\" in entry or (parts and ":" in parts[0]):
+            raise PackageError(f"{name}: entry {entry!r} has an absolute or non-portable path; refusing it")
+        if ".." in parts:
+            raise PackageError(f"{name}: entry {entry!r} would be written outside the task root; refusing it")
+        mode = _unix_mode(info)
+        if stat.S_ISLNK(mode):
+            raise PackageError(f"{name}: entry {entry!r} is a symbolic link; links are refused")
+        if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise PackageError(f"{name}: entry {entry!r} is not a regular file or folder; refusing it")
+        total += info.file_size
+        if total > MAX_UNZIPPED_BYTES:
+            raise PackageError(f"{name} unzips to more than {MAX_UNZIPPED_BYTES} bytes, Lambda's limit")
+
+
+def _check_zip_bootstrap(name: str, entries: list[zipfile.ZipInfo]) -> None:
+    info = next((e for e in entries if e.filename == "bootstrap"), None)
+    if info is None:
+        top = sorted({e.filename.split("/")[0] + ("/" if "/" in e.filename else "") for e in entries})
+        found = ", ".join(top[:20]) or "nothing"
+        raise PackageError(f"{name} has no 'bootstrap' at its root (found: {found})")
+    mode = _unix_mode(info)
+    if not mode & 0o111:
+        shown = f"mode {stat.S_IMODE(mode):04o}" if mode else "no unix permissions recorded"
+        raise PackageError(
+            f"'bootstrap' in {name} is not executable ({shown}); Lambda would fail with "
+            "Runtime.InvalidEntrypoint: chmod +x bootstrap before zipping (zip keeps the mode)"
+        )
