@@ -10,4 +10,4 @@ async def handler(event, context):
 
 async def fail(event, context):
     await asyncio.sleep(0)
-    raise ValueError("async boom")
+    raise ValueError("async boom")  # marker: async-raise

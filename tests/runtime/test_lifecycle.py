@@ -1,0 +1,92 @@
+"""Process life: where the handler comes from, start-up errors, async handlers, SIGTERM shutdown."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+
+import pytest
+
+from .process import OFFICIAL, OURS
+from .support import error_doc, invoke, trace_entry
+
+ours_only = pytest.mark.parametrize("impl", [OURS])
+
+
+@ours_only
+def test_handler_from_argv(impl, launch):
+    api, proc = launch(impl, "echo.handler", handler_in_argv=True)
+    reply = invoke(api, {"from": "argv"})
+    assert json.loads(reply.body) == {"from": "argv"}, proc.describe()
+
+
+@ours_only
+def test_task_root_comes_first_on_sys_path(impl, launch, tmp_path):
+    """Modules are found in LAMBDA_TASK_ROOT whatever the working directory."""
+    api, proc = launch(impl, "pkg.sub.mod.handler", cwd=tmp_path)
+    reply = invoke(api, {})
+    assert json.loads(reply.body) == "pkg.sub.mod", proc.describe()
+
+
+@pytest.mark.parametrize("impl", [OURS, OFFICIAL])
+def test_missing_runtime_api_variable(impl, launch):
+    proc = launch.process(impl, "echo.handler", None)
+    assert proc.wait(10) != 0
+    assert "AWS_LAMBDA_RUNTIME_API" in proc.stderr, proc.describe()
+
+
+@ours_only
+def test_unreachable_runtime_api(impl, launch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{probe.getsockname()[1]}"
+    proc = launch.process(impl, "echo.handler", None, env={"AWS_LAMBDA_RUNTIME_API": address})
+    assert proc.wait(10) != 0
+    assert address in proc.stderr, proc.describe()
+
+
+@ours_only
+@pytest.mark.parametrize("address", ["no-port-here", "127.0.0.1:notaport", ""])
+def test_malformed_runtime_api_address(impl, launch, address):
+    proc = launch.process(impl, "echo.handler", None, env={"AWS_LAMBDA_RUNTIME_API": address})
+    assert proc.wait(10) != 0
+    assert "AWS_LAMBDA_RUNTIME_API" in proc.stderr, proc.describe()
+
+
+@ours_only
+def test_async_handlers_share_one_event_loop(impl, launch):
+    api, proc = launch(impl, "async_handlers.handler")
+    first = invoke(api, {"n": 1})
+    second = invoke(api, {"n": 2})
+    one, two = json.loads(first.body), json.loads(second.body)
+    assert (one["event"], one["request_id"]) == ({"n": 1}, first.request_id), proc.describe()
+    assert (two["event"], two["request_id"]) == ({"n": 2}, second.request_id)
+    assert one["loop"] == two["loop"]
+
+
+@ours_only
+def test_async_handler_error(impl, launch):
+    api, proc = launch(impl, "async_handlers.fail")
+    reply = invoke(api, {})
+    assert error_doc(reply) == {
+        "errorMessage": "async boom",
+        "errorType": "ValueError",
+        "requestId": reply.request_id,
+        "stackTrace": [trace_entry("async_handlers.py", "async-raise", "fail")],
+    }, proc.describe()
+    assert invoke(api, {}).kind == "error", "still serving"
+
+
+@ours_only
+@pytest.mark.parametrize("after_invoke", [False, True])
+def test_sigterm_runs_shutdown_callbacks_and_exits_0(impl, launch, tmp_path, after_invoke):
+    marker = tmp_path / "shutdown"
+    api, proc = launch(impl, "shutdown_user.handler", env={"SHUTDOWN_MARKER": str(marker)})
+    if after_invoke:
+        assert json.loads(invoke(api, {}).body) == "alive", proc.describe()
+    api.wait_polling(2 if after_invoke else 1)
+    proc.signal(signal.SIGTERM)
+    assert proc.wait(10) == 0, proc.describe()
+    assert (tmp_path / "shutdown.decorated").read_text() == "decorated"
+    assert (tmp_path / "shutdown.called").read_text() == "called"
