@@ -41,6 +41,18 @@ class Workload:
         """The event every invoke of this workload sends (the same bytes each time)."""
         return EVENTS[self.name]()
 
+    def check(self, response: bytes) -> None:
+        """ValueError unless `response` is what the handler returns for `event()`.
+
+        A variant that answered with an error would otherwise be measured, and flattered, as a success.
+        """
+        try:
+            answer = orjson.loads(response)
+        except orjson.JSONDecodeError as exc:
+            raise ValueError(f"{self.name}: response is not JSON: {response[:200]!r}") from exc
+        if not CHECKS[self.name](answer):
+            raise ValueError(f"{self.name}: unexpected response {response[:200]!r}")
+
 
 def hello_event() -> bytes:
     """A tiny event."""
@@ -85,6 +97,19 @@ def imports_event() -> bytes:
         }
     )
 
+
+def json_answer_ok(answer: object) -> bool:
+    """The `json` handler returns the event with `count` = its number of records."""
+    return isinstance(answer, dict) and answer.get("count") == len(answer.get("records", ())) > 1000
+
+
+CHECKS = {
+    "hello": lambda answer: answer == {"message": "hello, bench"},
+    "json": json_answer_ok,
+    "imports": lambda answer: (
+        answer == {"order_id": "ord-20261126-0001", "total": "34.90", "currency": "EUR"}
+    ),
+}
 
 EVENTS = {"hello": hello_event, "json": json_event, "imports": imports_event}
 

@@ -1,0 +1,232 @@
+"""The runtimes compared: how each is prepared for a workload and the command that starts it.
+
+Every variant ends as a task folder (what Lambda would unpack into `/var/task`), the command that
+starts the runtime in it, and the size of the zip a user would upload for it.
+"""
+
+from __future__ import annotations
+
+import compileall
+import importlib.util
+import os
+import py_compile
+import sys
+from pathlib import Path
+
+from benchmarks.artifacts import (
+    WORK_DIR,
+    PrepareError,
+    cached_dir,
+    copy_tree,
+    extract_zip,
+    inputs_key,
+    install_requirements,
+    run_tool,
+    zip_sizes,
+    zip_tree,
+)
+from benchmarks.machine import REPO_ROOT, package_version
+from benchmarks.workloads import Workload
+
+SRC = REPO_ROOT / "src" / "lambda_native"
+
+# Lambda's /var/task is read-only: a runtime cannot write the .pyc it compiles, so a stale one is
+# recompiled on every cold start. PYTHONDONTWRITEBYTECODE reproduces that here.
+READ_ONLY_TASK_ENV = {"PYTHONDONTWRITEBYTECODE": "1"}
+
+
+class Prepared:
+    """A variant ready to start for one workload."""
+
+    __slots__ = ("argv", "env", "size", "task_dir")
+
+    def __init__(self, argv: list[str], task_dir: Path, env: dict[str, str], size: dict) -> None:
+        self.argv = argv
+        self.task_dir = task_dir
+        self.env = env
+        self.size = size
+
+
+def size_of(zip_path: Path, contents: str) -> dict:
+    """The `size` figures of a result cell for a zip."""
+    zipped, unzipped = zip_sizes(zip_path)
+    return {"zip_bytes": zipped, "unzipped_bytes": unzipped, "contents": contents}
+
+
+class Variant:
+    """A runtime to measure: a name for `--variants`, a label for tables, and how to prepare it."""
+
+    name = ""
+    label = ""
+    description = ""
+
+    def prepare(self, workload: Workload, work_dir: Path = WORK_DIR) -> Prepared:
+        """Make (or reuse) this variant's task folder for `workload`."""
+        raise NotImplementedError
+
+    def info(self) -> dict[str, str]:
+        """The `variants` entry of a result file."""
+        return {"label": self.label, "description": self.description}
+
+
+def function_sources(workload: Workload, folder: Path, work_dir: Path) -> None:
+    """Copy the handler and its installed requirements into `folder`, as a function zip holds them."""
+    copy_tree(workload.source_dir, folder, ignore=("__pycache__", "*.pyc", "requirements.txt"))
+    if workload.requirements is not None:
+        copy_tree(install_requirements(workload.requirements, work_dir), folder)
+
+
+def runtime_sources(folder: Path) -> None:
+    """Copy this project's runtime (the package's `__init__`, `__main__` and `runtime/`) and orjson."""
+    package = folder / "lambda_native"
+    package.mkdir()
+    for name in ("__init__.py", "__main__.py"):
+        (package / name).write_bytes((SRC / name).read_bytes())
+    copy_tree(SRC / "runtime", package / "runtime")
+    spec = importlib.util.find_spec("orjson")
+    if spec is None or not spec.submodule_search_locations:
+        raise PrepareError("orjson is not installed as a package in this Python; the runtime needs it")
+    copy_tree(Path(next(iter(spec.submodule_search_locations))), folder / "orjson")
+
+
+def compile_valid(folder: Path) -> None:
+    """Precompile every .py as a zip should ship it: unchecked-hash .pyc, valid whatever the file times."""
+    if not compileall.compile_dir(
+        folder, quiet=1, workers=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
+    ):
+        raise PrepareError(f"compileall failed in {folder}")
+
+
+def compile_stale(folder: Path) -> None:
+    """Precompile every .py with timestamp .pyc, then move each source's mtime so every .pyc is stale."""
+    if not compileall.compile_dir(
+        folder, quiet=1, workers=1, invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP
+    ):
+        raise PrepareError(f"compileall failed in {folder}")
+    for source in folder.rglob("*.py"):
+        st = source.stat()
+        os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns + 3_600_000_000_000))
+
+
+def runtime_key() -> tuple[Path, ...]:
+    """The inputs that decide the shipped runtime."""
+    return (SRC / "__init__.py", SRC / "__main__.py", SRC / "runtime")
+
+
+class Interpreted(Variant):
+    """`python -m lambda_native` from a task folder holding the handler, its deps and the runtime."""
+
+    name = "interpreted"
+    label = "interpreted"
+    description = (
+        "`python -m lambda_native`: this project's runtime, interpreted, shipped in the task folder with "
+        "orjson, the handler and its requirements, all as valid (unchecked-hash) precompiled .pyc"
+    )
+    stale = False
+
+    def prepare(self, workload: Workload, work_dir: Path = WORK_DIR) -> Prepared:
+        def make(folder: Path) -> None:
+            task = folder / "task"
+            function_sources(workload, task, work_dir)
+            runtime_sources(task)
+            (compile_stale if self.stale else compile_valid)(task)
+            zip_tree(task, folder / "function.zip")
+
+        key = inputs_key(
+            self.name, workload.source_dir, sys.version, package_version("orjson") or "", *runtime_key()
+        )
+        folder = cached_dir(f"{self.name}-{workload.name}", key, make, work_dir)
+        contents = "handler, requirements, runtime and orjson, with .pyc (the interpreter not counted)"
+        return Prepared(
+            [sys.executable, "-m", "lambda_native"],
+            folder / "task",
+            dict(READ_ONLY_TASK_ENV),
+            size_of(folder / "function.zip", contents),
+        )
+
+
+class InterpretedStale(Interpreted):
+    """The same, with every .pyc stale: what a zip made carelessly costs on each cold start."""
+
+    name = "interpreted-stale"
+    label = "interpreted, stale .pyc"
+    description = (
+        "as `interpreted`, but every shipped .pyc is stale (timestamp .pyc whose source mtime moved), so "
+        "each cold start recompiles the runtime, handler and requirements (/var/task is read-only)"
+    )
+    stale = True
+
+
+class Awslambdaric(Variant):
+    """The official client, `python -m awslambdaric app.handler`, as the managed python3.x runtimes run."""
+
+    name = "awslambdaric"
+    label = "awslambdaric"
+    description = (
+        "`python -m awslambdaric app.handler`: the official runtime interface client "
+        f"{package_version('awslambdaric')}, with the handler and requirements as valid precompiled .pyc"
+    )
+
+    def prepare(self, workload: Workload, work_dir: Path = WORK_DIR) -> Prepared:
+        def make(folder: Path) -> None:
+            task = folder / "task"
+            function_sources(workload, task, work_dir)
+            compile_valid(task)
+            zip_tree(task, folder / "function.zip")
+
+        if package_version("awslambdaric") is None:
+            raise PrepareError("awslambdaric is not installed (pip install awslambdaric==4.2.2)")
+        key = inputs_key(self.name, workload.source_dir, sys.version)
+        folder = cached_dir(f"{self.name}-{workload.name}", key, make, work_dir)
+        return Prepared(
+            [sys.executable, "-m", "awslambdaric", workload.handler],
+            folder / "task",
+            dict(READ_ONLY_TASK_ENV),
+            size_of(
+                folder / "function.zip",
+                "handler and requirements, with .pyc (the managed runtime not counted)",
+            ),
+        )
+
+
+class Native(Variant):
+    """The `bootstrap` built by `python build.py`: the product."""
+
+    name = "native"
+    label = "native"
+    description = (
+        "the `bootstrap` from `python build.py --handler app.handler` (Nuitka standalone, the shipped build "
+        "flags), unpacked from function.zip"
+    )
+
+    def prepare(self, workload: Workload, work_dir: Path = WORK_DIR) -> Prepared:
+        def make(folder: Path) -> None:
+            argv = [sys.executable, str(REPO_ROOT / "build.py"), "--handler", workload.handler,
+                    "--src", str(workload.source_dir), "--out", str(folder / "build")]  # fmt: skip
+            if workload.requirements is not None:
+                argv += ["--requirements", str(workload.requirements)]
+            run_tool(argv, f"native build of {workload.name}")
+            extract_zip(folder / "build" / "function.zip", folder / "task")
+
+        key = inputs_key(
+            self.name,
+            workload.source_dir,
+            sys.version,
+            package_version("nuitka") or "",
+            REPO_ROOT / "build.py",
+            SRC / "build",
+            *runtime_key(),
+        )
+        folder = cached_dir(f"{self.name}-{workload.name}", key, make, work_dir)
+        bootstrap = folder / "task" / "bootstrap"
+        return Prepared(
+            [str(bootstrap)],
+            folder / "task",
+            {},
+            size_of(folder / "build" / "function.zip", "the whole function.zip built by build.py"),
+        )
+
+
+VARIANTS: dict[str, Variant] = {
+    v.name: v for v in (Native(), Interpreted(), InterpretedStale(), Awslambdaric())
+}
