@@ -90,3 +90,11 @@ def test_sigterm_runs_shutdown_callbacks_and_exits_0(impl, launch, tmp_path, aft
     assert proc.wait(10) == 0, proc.describe()
     assert (tmp_path / "shutdown.decorated").read_text() == "decorated"
     assert (tmp_path / "shutdown.called").read_text() == "called"
+
+
+@pytest.mark.parametrize("impl", [OURS, OFFICIAL])
+def test_healthy_start_and_invoke_print_nothing(impl, launch):
+    api, proc = launch(impl, "echo.handler")
+    invoke(api, {"quiet": True})
+    api.wait_polling(2)
+    assert (proc.stdout, proc.stderr) == ("", "")
