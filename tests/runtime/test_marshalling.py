@@ -55,6 +55,7 @@ def test_float_nan_and_infinity(impl, shared):
         ("none", None),
         ("int_keys", {"1": "one"}),
         ("large_int", {"n": 12345678901234567890}),
+        ("nested_bytes", {"b": "abc"}),
     ],
 )
 def test_json_results(impl, shared, case, expected):

@@ -39,6 +39,8 @@ def handler(event, context):
         return {"n": 12345678901234567890}
     if case == "int_keys":
         return {1: "one"}
+    if case == "nested_bytes":
+        return {"b": b"abc"}
     if case == "big_response":
         return "x" * event["size"]
     raise AssertionError(f"unknown case {case!r}")
