@@ -101,8 +101,8 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     target = toolchain.TARGETS[options.target]
     if options.requirements is not None and not os.path.isfile(options.requirements):
         raise BuildError(f"--requirements {options.requirements}: no such file")
-    tools = toolchain.choose_toolchain(target)
     toolchain.require_build_tools()
+    tools = toolchain.choose_toolchain(target)
     runtime_root = package_root()
     check_runtime(runtime_root)
 

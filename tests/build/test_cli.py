@@ -1,0 +1,160 @@
+"""`python build.py` with bad input: each a clear error and exit status 2, before any compiling."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lambda_native.build.errors import BuildError
+from lambda_native.build.handler import check_handler
+from lambda_native.build.nuitka import Progress, run_nuitka
+
+from .conftest import ROOT, run_build
+
+BASE_PYTHON = os.path.join(sys.base_prefix, "bin", "python3")
+
+
+def function_dir(tmp_path, source: str, name: str = "app.py"):
+    src = tmp_path / "fn"
+    os.makedirs(os.path.dirname(src / name), exist_ok=True)
+    (src / name).write_text(source)
+    return src
+
+
+def fails_with(*args: str, env: dict | None = None, python: str = sys.executable, cwd=None) -> str:
+    result = run_build(*args, env=env, python=python, cwd=cwd or ROOT)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("build: error: ")
+    assert "starting Nuitka" not in result.stdout
+    return result.stderr
+
+
+def test_src_missing(tmp_path):
+    message = fails_with("--src", str(tmp_path / "nope"), "--out", str(tmp_path))
+    assert f"--src {tmp_path / 'nope'}: no such directory" in message
+
+
+def test_src_without_the_handler_module(tmp_path):
+    src = function_dir(tmp_path, "def handler(event, context):\n    return 1\n", name="other.py")
+    message = fails_with("--src", str(src), "--out", str(tmp_path))
+    assert f"module 'app' not found in --src ({src / 'app.py'} does not exist)" in message
+
+
+@pytest.mark.parametrize(
+    "handler", ["app", "app.", ".handler", "1app.handler", "app.handler-x", "app..h", ""]
+)
+def test_handler_malformed(tmp_path, handler):
+    src = function_dir(tmp_path, "def handler(event, context):\n    return 1\n")
+    message = fails_with("--handler", handler, "--src", str(src), "--out", str(tmp_path))
+    assert f"--handler {handler!r} is malformed: expected MODULE.FUNCTION" in message
+
+
+def test_handler_function_missing(tmp_path):
+    src = function_dir(
+        tmp_path, "import os\n\ndef handle(event, context):\n    return 1\n\ndef other():\n    pass\n"
+    )
+    message = fails_with("--src", str(src), "--out", str(tmp_path))
+    assert "defines no 'handler' at top level (functions defined: handle, other)" in message
+
+
+def test_handler_module_with_a_syntax_error(tmp_path):
+    src = function_dir(tmp_path, "def handler(event, context)\n    return 1\n")
+    message = fails_with("--src", str(src), "--out", str(tmp_path))
+    assert "app.py:1: syntax error" in message
+
+
+def test_handler_module_is_parsed_not_imported(tmp_path):
+    marker = tmp_path / "imported"
+    src = function_dir(tmp_path, f"open({str(marker)!r}, 'w').close()\n\ndef other():\n    pass\n")
+    fails_with("--src", str(src), "--out", str(tmp_path))
+    assert not marker.exists()
+
+
+def test_unknown_target(tmp_path):
+    message = fails_with("--target", "al2099", "--out", str(tmp_path))
+    assert "--target 'al2099' is unknown: choose one of al2023, al2" in message
+
+
+def test_al2_is_refused_with_the_way_to_build_it(tmp_path):
+    message = fails_with("--target", "al2", "--out", str(tmp_path))
+    assert "target al2 needs glibc 2.26" in message
+    assert "Dockerfile" in message and "docker build" in message
+
+
+def test_requirements_file_missing(tmp_path):
+    message = fails_with("--requirements", str(tmp_path / "requirements.txt"), "--out", str(tmp_path))
+    assert "requirements.txt: no such file" in message
+
+
+@pytest.mark.skipif(not os.path.exists(BASE_PYTHON), reason="no base interpreter beside this venv")
+def test_nuitka_missing(tmp_path):
+    probe = subprocess.run([BASE_PYTHON, "-c", "import nuitka"], capture_output=True, check=False)
+    if probe.returncode == 0:
+        pytest.skip("the base interpreter has Nuitka")
+    message = fails_with("--out", str(tmp_path), python=BASE_PYTHON)
+    assert f"Nuitka is not installed for {BASE_PYTHON}" in message
+
+
+@pytest.mark.skipif(not os.path.exists(BASE_PYTHON), reason="no base interpreter beside this venv")
+def test_zig_missing_on_a_newer_glibc_host(tmp_path):
+    import nuitka
+
+    probe = subprocess.run([BASE_PYTHON, "-c", "import ziglang"], capture_output=True, check=False)
+    if probe.returncode == 0:
+        pytest.skip("the base interpreter has ziglang")
+    # Nuitka (and nothing else from the venv) visible to the base interpreter, patchelf on PATH.
+    site = tmp_path / "site"
+    os.makedirs(site)
+    os.symlink(os.path.dirname(nuitka.__file__), site / "nuitka")
+    env = dict(
+        os.environ, PYTHONPATH=str(site), PATH=os.path.dirname(sys.executable) + ":" + os.environ["PATH"]
+    )
+    message = fails_with("--out", str(tmp_path), python=BASE_PYTHON, env=env)
+    assert "the ziglang wheel is not installed" in message
+    assert "docker build" in message
+
+
+@pytest.mark.parametrize(
+    ("source", "handler"),
+    [
+        ("async def handler(event, context):\n    return 1\n", "app.handler"),
+        ("def make():\n    return print\n\nhandler = make()\n", "app.handler"),
+        ("try:\n    from json import dumps as handler\nexcept ImportError:\n    pass\n", "app.handler"),
+    ],
+)
+def test_handler_forms_accepted(tmp_path, source, handler):
+    src = function_dir(tmp_path, source)
+    spec = check_handler(handler, str(src))
+    assert (spec.module, spec.function, spec.path) == ("app", "handler", str(src / "app.py"))
+
+
+def test_handler_in_a_package(tmp_path):
+    src = function_dir(tmp_path, "def main(event, context):\n    return 1\n", name="pkg/api/__init__.py")
+    spec = check_handler("pkg.api.main", str(src))
+    assert spec.path == str(src / "pkg" / "api" / "__init__.py")
+
+
+def test_handler_that_is_a_class(tmp_path):
+    src = function_dir(tmp_path, "class handler:\n    pass\n")
+    with pytest.raises(BuildError, match=r"'handler' in .* is a class, not a function"):
+        check_handler("app.handler", str(src))
+
+
+def test_a_failing_compile_shows_the_command_and_its_output(tmp_path, capsys):
+    script = (
+        "import sys\nprint('Nuitka: Starting Python compilation with:')\nprint('error: boom')\nsys.exit(3)\n"
+    )
+    command = [sys.executable, "-c", script]
+    progress = Progress(sys.stdout)
+    with pytest.raises(BuildError) as error:
+        run_nuitka(command, dict(os.environ), str(tmp_path), str(tmp_path / "nuitka.log"), progress)
+    message = str(error.value)
+    assert "Nuitka failed (exit status 3)" in message
+    assert "command: " + sys.executable + " -c " in message
+    assert "  error: boom" in message
+    assert f"full log: {tmp_path / 'nuitka.log'}" in message
+    assert "compiling Python to C" in capsys.readouterr().out
+    assert "error: boom" in (tmp_path / "nuitka.log").read_text()
