@@ -15,6 +15,8 @@ from benchmarks.workloads import Workload
 
 # Lambda's default function timeout is 3 s; a stale-.pyc pydantic cold start on a busy machine needs more.
 INVOKE_TIMEOUT_S = 30.0
+# How many of the runtime's last output lines a failure message quotes.
+LOG_LINES = 8
 
 
 class ColdSample:
@@ -32,12 +34,13 @@ class InvokeFailed(RuntimeError):
     """The function answered with an error, or with something other than the workload's answer."""
 
 
-def _function(prepared: Prepared, memory_mb: int, cpu: int | None):
+def _function(prepared: Prepared, workload: Workload, memory_mb: int, cpu: int | None):
     from lambda_native.emulator import Function
 
     return Function(
-        prepared.argv,
-        cwd=str(prepared.task_dir),
+        prepared.task_dir,
+        command=prepared.command,
+        handler=workload.handler,
         timeout=INVOKE_TIMEOUT_S,
         memory=memory_mb,
         env=prepared.env,
@@ -45,11 +48,23 @@ def _function(prepared: Prepared, memory_mb: int, cpu: int | None):
     )
 
 
-def _checked(result, workload: Workload):
+def _error_text(result) -> str:
+    """An error result in a few lines: its type, its message and the runtime's last output lines."""
+    lines = [str(line).rstrip() for line in (result.logs or [])][-LOG_LINES:]
+    return f"{result.error_type}: {bytes(result.payload)[:300]!r}" + "".join(f"\n  | {x}" for x in lines)
+
+
+def _checked(result, prepared: Prepared, workload: Workload, event: bytes):
+    """The result, if it is the answer the workload expects (the event itself from an echoing runtime)."""
     if result.error_type is not None:
-        raise InvokeFailed(f"{result.error_type}: {bytes(result.payload)[:300]!r}")
+        raise InvokeFailed(_error_text(result))
+    payload = bytes(result.payload)
+    if prepared.echoes:
+        if payload != event:
+            raise InvokeFailed(f"{workload.name}: the echo differs from the event: {payload[:200]!r}")
+        return result
     try:
-        workload.check(bytes(result.payload))
+        workload.check(payload)
     except ValueError as exc:
         raise InvokeFailed(str(exc)) from exc
     return result
@@ -59,8 +74,8 @@ def cold_start(
     prepared: Prepared, workload: Workload, event: bytes, memory_mb: int, cpu: int | None
 ) -> ColdSample:
     """Start the runtime afresh, send one event, check the answer and return the cold-start figures."""
-    with _function(prepared, memory_mb, cpu) as function:
-        result = _checked(function.invoke(event), workload)
+    with _function(prepared, workload, memory_mb, cpu) as function:
+        result = _checked(function.invoke(event), prepared, workload, event)
     return ColdSample(
         result.spawn_to_first_next_ns / 1e6, result.spawn_to_response_ns / 1e6, result.peak_rss_kb
     )
@@ -71,17 +86,17 @@ def warm_invokes(
 ) -> dict:
     """After one untimed cold invoke, `invokes` back-to-back invokes: round trips (µs), rate, peak RSS."""
     round_trips = []
-    with _function(prepared, memory_mb, cpu) as function:
-        _checked(function.invoke(event), workload)
+    with _function(prepared, workload, memory_mb, cpu) as function:
+        _checked(function.invoke(event), prepared, workload, event)
         started = time.perf_counter_ns()
         for _ in range(invokes):
             t0 = time.perf_counter_ns()
             result = function.invoke(event)
             round_trips.append((time.perf_counter_ns() - t0) / 1e3)
             if result.error_type is not None:
-                raise InvokeFailed(f"warm invoke: {result.error_type}: {bytes(result.payload)[:300]!r}")
+                raise InvokeFailed(f"warm invoke: {_error_text(result)}")
         elapsed_s = (time.perf_counter_ns() - started) / 1e9
-        _checked(result, workload)
+        _checked(result, prepared, workload, event)
     return {
         "invokes": invokes,
         "round_trip_us": summarize(round_trips),

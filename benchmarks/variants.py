@@ -36,15 +36,22 @@ READ_ONLY_TASK_ENV = {"PYTHONDONTWRITEBYTECODE": "1"}
 
 
 class Prepared:
-    """A variant ready to start for one workload."""
+    """A variant ready to start for one workload.
 
-    __slots__ = ("argv", "env", "size", "task_dir")
+    `command` starts the runtime in `task_dir`; None means the folder's own `bootstrap`, run exactly as
+    Lambda runs a provided.al2023 function. `echoes` marks a runtime that answers with the event itself.
+    """
 
-    def __init__(self, argv: list[str], task_dir: Path, env: dict[str, str], size: dict) -> None:
-        self.argv = argv
+    __slots__ = ("command", "echoes", "env", "size", "task_dir")
+
+    def __init__(
+        self, command: list[str] | None, task_dir: Path, env: dict[str, str], size: dict, echoes: bool = False
+    ) -> None:
+        self.command = command
         self.task_dir = task_dir
         self.env = env
         self.size = size
+        self.echoes = echoes
 
 
 def size_of(zip_path: Path, contents: str) -> dict:
@@ -201,8 +208,11 @@ class Native(Variant):
 
     def prepare(self, workload: Workload, work_dir: Path = WORK_DIR) -> Prepared:
         def make(folder: Path) -> None:
-            argv = [sys.executable, str(REPO_ROOT / "build.py"), "--handler", workload.handler,
-                    "--src", str(workload.source_dir), "--out", str(folder / "build")]  # fmt: skip
+            src = folder / "src"  # the handler alone: build.py ships every other file of --src beside it
+            copy_tree(workload.source_dir, src, ignore=("__pycache__", "*.pyc", "requirements.txt"))
+            argv = [sys.executable, str(REPO_ROOT / "build.py"), "--quiet", "--handler", workload.handler,
+                    "--src", str(src), "--out", str(folder / "build"),
+                    "--work-dir", str(work_dir / f"nuitka-{workload.name}")]  # fmt: skip
             if workload.requirements is not None:
                 argv += ["--requirements", str(workload.requirements)]
             run_tool(argv, f"native build of {workload.name}")
@@ -218,15 +228,38 @@ class Native(Variant):
             *runtime_key(),
         )
         folder = cached_dir(f"{self.name}-{workload.name}", key, make, work_dir)
-        bootstrap = folder / "task" / "bootstrap"
         return Prepared(
-            [str(bootstrap)],
+            None,
             folder / "task",
             {},
             size_of(folder / "build" / "function.zip", "the whole function.zip built by build.py"),
         )
 
 
+class CFloor(Variant):
+    """`bootstrap.c` from `python build.py --c-floor`: the physical floor, and a check on the harness."""
+
+    name = "c-floor"
+    label = "C floor"
+    description = (
+        "`bootstrap.c` (`python build.py --c-floor`): a minimal runtime in C that echoes each event back "
+        "without running the handler; the floor any runtime, and the harness itself, can reach"
+    )
+
+    def prepare(self, workload: Workload, work_dir: Path = WORK_DIR) -> Prepared:
+        def make(folder: Path) -> None:
+            run_tool(
+                [sys.executable, str(REPO_ROOT / "build.py"), "--c-floor", "--out", str(folder)], "C floor"
+            )
+            (folder / "c-floor" / "bootstrap").chmod(0o755)
+            zip_tree(folder / "c-floor", folder / "function.zip")
+
+        key = inputs_key(self.name, SRC / "build" / "c_floor", SRC / "build" / "cfloor.py")
+        folder = cached_dir(self.name, key, make, work_dir)
+        size = size_of(folder / "function.zip", "the bootstrap alone")
+        return Prepared(None, folder / "c-floor", {}, size, echoes=True)
+
+
 VARIANTS: dict[str, Variant] = {
-    v.name: v for v in (Native(), Interpreted(), InterpretedStale(), Awslambdaric())
+    v.name: v for v in (Native(), Interpreted(), InterpretedStale(), Awslambdaric(), CFloor())
 }

@@ -1,0 +1,20 @@
+"""A fake runtime for the harness tests: sleeps a known time before its first `/next`, then echoes events.
+
+Usage: python slow_runtime.py SECONDS
+"""
+
+import http.client
+import os
+import sys
+import time
+
+time.sleep(float(sys.argv[1]))
+host, _, port = os.environ["AWS_LAMBDA_RUNTIME_API"].partition(":")
+api = http.client.HTTPConnection(host, int(port))
+while True:
+    api.request("GET", "/2018-06-01/runtime/invocation/next")
+    reply = api.getresponse()
+    event = reply.read()
+    request_id = reply.getheader("Lambda-Runtime-Aws-Request-Id")
+    api.request("POST", f"/2018-06-01/runtime/invocation/{request_id}/response", body=event)
+    api.getresponse().read()
