@@ -1,0 +1,165 @@
+"""The invoke API of the Runtime Interface Emulator, served by a pool of execution environments.
+
+`POST /2015-03-31/functions/function/invocations` with the event as body, as the RIE takes it, so RIE
+scripts and `curl` work unchanged. `X-Amz-Client-Context` (base64), `X-Amzn-Trace-Id` and
+`X-Amz-Tenant-Id` reach the runtime. Invokes wait for a free environment: one by default (queued, where
+the RIE fails), N with `--concurrency N`, each started lazily on its first invoke.
+
+Replies follow the RIE: 200 with the payload for a response, a function error, a timeout (plain text
+`Task timed out after N.NN seconds`) or a too-large response; 502 with the error document when the
+runtime crashed or failed to initialise. Beyond the RIE: the runtime's Content-Type is passed on, a
+failed invoke carries `X-Amz-Function-Error: Unhandled` (as Lambda's Invoke API does), and a streamed
+response is forwarded chunk by chunk as it arrives, its error trailers included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+
+from lambda_native.emulator import http11
+from lambda_native.emulator.environment import Environment
+from lambda_native.emulator.platform_errors import error_document
+
+INVOKE_ROUTE = re.compile(r"^/2015-03-31/functions/[^/]+/invocations/?$")
+STREAM_TRAILERS = "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"
+
+
+class InvokeServer:
+    """Routes invoke requests to the first free environment of a pool."""
+
+    def __init__(self, environments: list[Environment]) -> None:
+        self.environments = environments
+        self.free: asyncio.Queue[Environment] = asyncio.Queue()
+        for env in environments:
+            self.free.put_nowait(env)
+
+    async def invoke(self, conn: InvokeConnection, head: http11.RequestHead, body: bytes) -> None:
+        """Serve one request on `conn`."""
+        path = head.target.split("?", 1)[0]
+        if not INVOKE_ROUTE.match(path):
+            message = (
+                f"no route {head.method} {path}; invoke with POST /2015-03-31/functions/function/invocations"
+            )
+            conn.send(http11.response(404, error_document("ResourceNotFoundException", message)))
+            return
+        env = await self.free.get()
+        stream = _ForwardedStream(conn)
+        try:
+            result = await env.invoke(body, head.headers, stream)
+        except ValueError as exc:
+            status = 413 if "bytes" in str(exc) else 400
+            error_type = "RequestTooLargeException" if status == 413 else "InvalidRequestContentException"
+            conn.send(http11.response(status, error_document(error_type, str(exc))))
+            return
+        finally:
+            self.free.put_nowait(env)
+        if stream.started:
+            return
+        headers = {}
+        if result.error_type is not None:
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        status = (
+            502 if result.error_type == "Runtime.ExitError" or (result.cold and _init_failed(result)) else 200
+        )
+        conn.send(http11.response(status, result.payload, headers, content_type=result.content_type))
+
+    async def close(self) -> None:
+        """Stop every environment's runtime and server."""
+        for env in self.environments:
+            await env.close()
+            env.package.cleanup()
+
+
+def _init_failed(result) -> bool:
+    return result.error_type is not None and result.spawn_to_first_next_ns is None
+
+
+class _ForwardedStream:
+    """Writes a streamed response to the caller as a chunked body, as it arrives."""
+
+    __slots__ = ("conn", "started")
+
+    def __init__(self, conn: InvokeConnection) -> None:
+        self.conn = conn
+        self.started = False
+
+    def begin(self, content_type: str) -> None:
+        self.started = True
+        headers = {"Content-Type": content_type, "Trailer": STREAM_TRAILERS}
+        self.conn.send(http11.chunked_head(200, headers))
+
+    def data(self, data: bytes) -> None:
+        self.conn.send(http11.chunk(data))
+
+    def end(self, trailers: dict[str, str]) -> None:
+        self.conn.send(http11.last_chunk(trailers))
+
+
+class InvokeConnection(asyncio.Protocol):
+    """One caller connection: requests are read whole, then served in order."""
+
+    def __init__(self, server: InvokeServer) -> None:
+        self.server = server
+        self.parser = http11.RequestParser()
+        self.transport: asyncio.Transport | None = None
+        self.head: http11.RequestHead | None = None
+        self.body: list[bytes] = []
+        self.previous: asyncio.Task | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            events = self.parser.feed(data)
+        except http11.ProtocolError as exc:
+            self.send(http11.response(exc.status, error_document("InvalidRequest", str(exc)), close=True))
+            self.transport.close()
+            return
+        for event in events:
+            if isinstance(event, http11.RequestHead):
+                self.head, self.body = event, []
+                if event.headers.get("expect", "").lower() == "100-continue":
+                    self.send(b"HTTP/1.1 100 Continue\r\n\r\n")
+            elif isinstance(event, http11.BodyData):
+                self.body.append(event.data)
+            else:
+                self.previous = asyncio.ensure_future(
+                    self._serve_after(self.previous, self.head, b"".join(self.body))
+                )
+
+    async def _serve_after(
+        self, previous: asyncio.Task | None, head: http11.RequestHead, body: bytes
+    ) -> None:
+        if previous is not None:
+            await asyncio.shield(previous)
+        await self.server.invoke(self, head, body)
+
+    def send(self, data: bytes) -> None:
+        """Write `data` unless the caller has gone."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+
+async def serve(environments: list[Environment], host: str, port: int, ready=None) -> None:
+    """Open the environments' Runtime API servers and serve invokes on host:port until cancelled.
+
+    `ready(port)` is called once listening (the real port when `port` is 0).
+    """
+    for env in environments:
+        await env.open()
+    server = InvokeServer(environments)
+    loop = asyncio.get_running_loop()
+    listener = await loop.create_server(lambda: InvokeConnection(server), host, port)
+    try:
+        if ready is not None:
+            ready(listener.sockets[0].getsockname()[1])
+        await asyncio.Event().wait()
+    finally:
+        listener.close()
+        await server.close()
