@@ -1,0 +1,167 @@
+"""The runtime loop: connect to the Runtime API, load the handler, then `/next` -> handler -> reply, forever.
+
+This is what `python -m lambda_native` and a compiled `bootstrap` run. The path to the first `/next`
+imports only what it needs; JSON, logging, error reporting and asyncio come in when first used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+from lambda_native import __version__
+from lambda_native.runtime import aio, context, handler, logs, shutdown, wire
+from lambda_native.runtime import client as api
+
+USER_AGENT = f"lambda-native/{__version__} (python/{'.'.join(map(str, sys.version_info[:3]))})"
+_JSON = "application/json"
+
+
+def _fatal(message: str, code: int = 1):
+    """Leave at once: the Runtime API is gone or broken, so nothing else can be reported."""
+    sys.stderr.write(f"lambda-native: {message}\n")
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
+def _fail_init(client: api.RuntimeClient, exc: BaseException) -> None:
+    """The official init-error flow: warning line, error report, `POST /init/error`, exit 1."""
+    from lambda_native.runtime import errors
+
+    failed = errors.failure(exc)
+    errors.log_warning(errors.LAMBDA_WARNING)
+    errors.log_failure(failed)
+    try:
+        client.post_init_error(failed.body(), failed.error_type)
+    except api.RuntimeApiError as error:
+        _fatal(str(error))
+    except (OSError, wire.ProtocolError) as error:
+        _fatal(f"lost the Runtime API connection while reporting the init error: {error}")
+    sys.exit(1)
+
+
+def _posted(send, request_id: str) -> None:
+    """Run one reply POST, applying the status policy: 410/413 logged and survived, anything else fatal."""
+    try:
+        send()
+    except api.RuntimeApiError as error:
+        if error.status == 410:
+            from lambda_native.runtime import errors
+
+            errors.log_warning(
+                f"LAMBDA_RUNTIME Invoke {request_id} had already timed out when its reply was posted "
+                "(HTTP 410); the reply was discarded"
+            )
+        elif error.status == 413 and error.path.endswith("/response"):
+            from lambda_native.runtime import errors
+
+            errors.log_error(
+                f"LAMBDA_RUNTIME Response of invoke {request_id} is too large for Lambda (HTTP 413): "
+                f"{error.body.decode('utf-8', 'replace')}"
+            )
+        else:
+            _fatal(str(error))
+    except (OSError, wire.ProtocolError) as error:
+        _fatal(f"lost the Runtime API connection: {error}")
+
+
+def _invoke(client: api.RuntimeClient, function, invocation: api.Invocation) -> None:
+    """Handle one event: context, unmarshal, call, marshal, and post the result or the error."""
+    request_id, invocation_id = invocation.request_id, invocation.invocation_id
+    try:
+        ctx = context.from_invocation(invocation)
+        event = invocation.body
+        if invocation.content_type == _JSON:
+            from lambda_native.runtime import codec
+
+            try:
+                event = codec.loads(event)
+            except codec.DecodeError as exc:
+                from lambda_native.runtime.errors import Fault
+
+                raise Fault("Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}") from None
+        result = function(event, ctx)
+        if aio.is_awaitable(result):
+            result = aio.run(result)
+        if isinstance(result, bytes):
+            body, content_type = result, "application/unknown"
+        else:
+            from lambda_native.runtime import codec
+
+            try:
+                body, content_type = codec.dumps(result), _JSON
+            except codec.EncodeError as exc:
+                from lambda_native.runtime.errors import Fault
+
+                raise Fault("Runtime.MarshalError", f"Unable to marshal response: {exc}") from None
+    except Exception as exc:
+        from lambda_native.runtime import errors
+
+        failed = errors.failure(exc, request_id)
+        errors.log_failure(failed)
+        body, error_type, cause = failed.body(), failed.error_type, failed.xray_cause
+        _posted(lambda: client.post_error(request_id, body, error_type, cause, invocation_id), request_id)
+    else:
+        _posted(lambda: client.post_response(request_id, body, content_type, invocation_id), request_id)
+
+
+def main(argv: list[str] | None = None, *, built_handler: str | None = None) -> None:
+    """Run the runtime until the process is told to stop; never returns.
+
+    `argv[1]`, else `_HANDLER`, else `built_handler` (what a compiled bootstrap was built with) names the
+    handler. Exits 1 after an init error, 0 on SIGTERM, 1 (2 for a bad configuration) if the Runtime API is
+    missing, unreachable or broken.
+    """
+    argv = sys.argv if argv is None else argv
+    address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
+    if not address:
+        _fatal(
+            "AWS_LAMBDA_RUNTIME_API is not set: it must name the Runtime API as host:port "
+            "(Lambda sets it; locally, use `lambda-native invoke` or the Runtime Interface Emulator)",
+            2,
+        )
+    try:
+        client = api.RuntimeClient(address, USER_AGENT)
+    except ValueError as exc:
+        _fatal(f"AWS_LAMBDA_RUNTIME_API={address!r} is not a Runtime API address: {exc}", 2)
+    logs.setup()
+    shutdown.install()
+    try:
+        client.connect()
+    except OSError as exc:
+        reason = exc.strerror or exc
+        _fatal(f"cannot connect to the Runtime API at {address} (AWS_LAMBDA_RUNTIME_API): {reason}")
+
+    handler.prepare_sys_path()
+    name = handler.handler_name(argv, built_handler)
+    try:
+        if name is None:
+            from lambda_native.runtime.errors import Fault
+
+            raise Fault(
+                "Runtime.MalformedHandlerName",
+                "No handler given: set _HANDLER (e.g. _HANDLER=app.handler) or pass it as the first argument",
+            )
+        function = handler.load(name, built_handler)
+    except Exception as exc:
+        _fail_init(client, exc)
+    if "logging" in sys.modules:
+        logs.configure_logging()
+
+    environ, current = os.environ, logs.current
+    while True:
+        try:
+            invocation = client.next()
+        except api.RuntimeApiError as error:
+            _fatal(str(error))
+        except (OSError, wire.ProtocolError) as error:
+            _fatal(f"lost the Runtime API connection: {error}")
+        current.request_id, current.tenant_id = invocation.request_id, invocation.tenant_id
+        if invocation.trace_id is None:
+            environ.pop("_X_AMZN_TRACE_ID", None)
+        else:
+            environ["_X_AMZN_TRACE_ID"] = invocation.trace_id
+        _invoke(client, function, invocation)
