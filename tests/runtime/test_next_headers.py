@@ -51,6 +51,7 @@ def test_next_has_no_client_timeout(launch):
         assert proc.running, proc.describe()
         reply = invoke(api, {"late": impl})
         assert json.loads(reply.body) == {"late": impl}
+        api.wait_polling(2)
         assert len(api.of_kind("next")) == 2, "the held /next must not have been retried"
 
 
