@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# How the median is written above each bar.
+LABEL = {"ha": "center", "va": "bottom", "fontsize": 7}
+
 
 def _spread(summary: dict, low: str, high: str) -> tuple[float, float]:
     return summary["median"] - summary[low], summary[high] - summary["median"]
@@ -43,10 +46,18 @@ def write_chart(doc: dict, path: Path) -> None:
             rss_err[0].append(lo / 1024)
             rss_err[1].append(hi / 1024)
         colour = colours(v % 10)
-        ax_time.bar(xs, resp, width, yerr=resp_err, capsize=3, color=colour, label=label)
-        ax_time.scatter(xs, init, marker="_", s=300 * width, color="black", zorder=3)
+        spread = {"capsize": 3, "ecolor": "dimgrey"}
+        ax_time.bar(xs, resp, width, yerr=resp_err, color=colour, label=label, error_kw=spread)
+        ax_time.scatter(xs, init, marker="v", s=18, color="black", zorder=3)
         ax_time.scatter(xs, maxima, marker="x", s=12, color=colour, zorder=3)
-        ax_mem.bar(xs, rss, width, yerr=rss_err, capsize=3, color=colour, label=label)
+        ax_mem.bar(xs, rss, width, yerr=rss_err, color=colour, label=label, error_kw=spread)
+        for x, median, top in zip(xs, resp, maxima, strict=True):  # the median, above the highest mark
+            text = f"{median:.0f}" if median >= 10 else f"{median:.1f}"
+            ax_time.annotate(text, (x, top), xytext=(0, 3), textcoords="offset points", **LABEL)
+        for x, median, high in zip(xs, rss, rss_err[1], strict=True):
+            ax_mem.annotate(
+                f"{median:.1f}", (x, median + high), xytext=(0, 2), textcoords="offset points", **LABEL
+            )
     for name, ref in doc["reference"].items():
         ax_time.axhline(ref["spawn_to_exit_ms"]["median"], color="grey", linestyle="--", linewidth=1)
         ax_time.annotate(
@@ -63,10 +74,10 @@ def write_chart(doc: dict, path: Path) -> None:
     ax_time.set_yscale("log")
     ax_time.set_ylabel("cold start, ms (log)")
     ax_time.set_title(
-        "Spawn → first response: bar = median, whisker = min..p90, × = max, black tick = spawn → first /next"
+        "Spawn → first response (ms): bar = median, whisker = min..p90, × = max, ▼ = spawn → first /next"
     )
     ax_mem.set_ylabel("peak RSS, MB")
-    ax_mem.set_title("Peak RSS of the runtime process tree at the first response: median, min..max")
+    ax_mem.set_title("Peak RSS of the runtime process tree at the first response (MB): median, min..max")
     ax_time.legend(fontsize=8, ncols=min(len(variants), 4))
     machine = doc["machine"]
     fig.suptitle(

@@ -27,10 +27,16 @@ def _ratio(cell: dict, baseline: str) -> str:
     return f"{figures['first_response']['median']:.2f} / {figures['peak_rss']['median']:.2f}"
 
 
+def _bytes(n: int) -> str:
+    if n >= 100_000:
+        return f"{n / 1e6:.2f} MB"
+    return f"{n / 1e3:.1f} kB"
+
+
 def _size(size: dict | None) -> str:
     if size is None:
         return "–"
-    return f"{size['zip_bytes'] / 1e6:.2f} / {size['unzipped_bytes'] / 1e6:.2f}"
+    return f"{_bytes(size['zip_bytes'])} / {_bytes(size['unzipped_bytes'])}"
 
 
 def _warm(warm: dict | None) -> tuple[str, str]:
@@ -64,7 +70,7 @@ def markdown(doc: dict) -> str:
         "*first response* = spawn → first response posted. Ratios are medians of per-round pairs, "
         "first response / peak RSS.",
         "",
-        "| variant | workload | init ms | first response ms | peak RSS MB | zip / unzipped MB "
+        "| variant | workload | init ms | first response ms | peak RSS MB | zip / unzipped "
         "| warm p50 / p99 µs | invokes/s | × awslambdaric | × interpreted |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
