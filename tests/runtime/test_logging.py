@@ -315,3 +315,56 @@ def test_json_error_frame(impl, runtimes):
     doc = json.loads(frame.payload)
     assert list(doc) == ["timestamp", "level", "errorMessage", "errorType", "requestId", "stackTrace"]
     assert (doc["level"], doc["requestId"]) == ("ERROR", reply.request_id)
+
+
+def test_json_dict_message_stays_an_object(impl, runtimes):
+    api, proc = runtimes.get(impl, "logs.handler", AWS_LAMBDA_LOG_FORMAT="JSON")
+    tag = _tag()
+    _run(api, "dict_message", tag)
+    (line,) = _json_lines(proc, tag)
+    assert line["message"] == {"event": "dict message", "tag": tag}
+
+
+def test_json_unserialisable_extra_becomes_its_str(impl, runtimes):
+    api, proc = runtimes.get(impl, "logs.handler", AWS_LAMBDA_LOG_FORMAT="JSON")
+    tag = _tag()
+    _run(api, "odd_extra", tag)
+    (line,) = _json_lines(proc, tag)
+    assert line["message"] == f"odd extra {tag}"
+    assert line["when"] == "2026-01-02"
+
+
+# -- logging set up by the function's own code -----------------------------------------------------
+
+
+def test_logging_at_import_and_basic_config(impl, launch):
+    """Lines logged during init carry an empty request id; `basicConfig` adds no second handler."""
+    api, proc = launch(impl, "import_logs.handler")
+    proc.wait_stdout(rf"^\[WARNING\]\t{TS}\t\tlogged at import\n")
+    tag = _tag()
+    reply = _run(api, "-", tag)
+    proc.wait_stdout(rf"(?m)^\[WARNING\]\t{TS}\t{reply.request_id}\twarning {tag}$")
+    assert f"info {tag}" not in proc.stdout, "basicConfig(level=INFO) must not have changed the level"
+    assert proc.stderr == ""
+    assert proc.stdout.count("logged at import") == 1
+
+
+def test_level_set_by_the_function_wins(impl, launch):
+    api, proc = launch(impl, "set_level.handler")
+    tag = _tag()
+    reply = _run(api, "-", tag)
+    proc.wait_stdout(rf"(?m)^\[INFO\]\t{TS}\t{reply.request_id}\tinfo {tag}$")
+    assert f"debug {tag}" not in proc.stdout
+
+
+@pytest.mark.parametrize("log_format", ["Text", "JSON"])
+def test_logging_first_imported_inside_the_handler(impl, launch, log_format):
+    api, proc = launch(impl, "lazy_logging.handler", env={"AWS_LAMBDA_LOG_FORMAT": log_format})
+    tag = _tag()
+    reply = _run(api, "-", tag)
+    if log_format == "JSON":
+        (line,) = _json_lines(proc, tag)
+        assert (line["level"], line["logger"], line["requestId"]) == ("WARNING", "lazy", reply.request_id)
+    else:
+        proc.wait_stdout(rf"(?m)^\[WARNING\]\t{TS}\t{reply.request_id}\tlazy {tag}$")
+    assert proc.stderr == ""

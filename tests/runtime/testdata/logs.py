@@ -1,5 +1,6 @@
 """One handler that logs in the way the event asks: `logging` at each level, `print`, `context.log`."""
 
+import datetime
 import logging
 import os
 import sys
@@ -24,6 +25,10 @@ def handler(event, context):
             raise ValueError("logged failure")  # marker: logged-raise
         except ValueError:
             logger.exception("caught it %s", tag)  # marker: logged-exception
+    elif do == "dict_message":
+        logger.warning({"event": "dict message", "tag": tag})
+    elif do == "odd_extra":
+        logger.warning("odd extra %s", tag, extra={"when": datetime.date(2026, 1, 2)})
     elif do == "print":
         print("printed", tag)
         print("to stderr", tag, file=sys.stderr)
