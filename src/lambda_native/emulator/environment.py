@@ -38,6 +38,9 @@ timeout (the init is retried inside the first invoke in Lambda) is killed as a t
 INIT_ERROR_EXIT_GRACE_S = 2.0
 """How long a runtime that posted `/init/error` has to exit before it is killed."""
 
+EXIT_SETTLE_S = 1.0
+"""After the runtime exits, how long its last requests may still be read before the exit is judged."""
+
 SAMPLE_INTERVAL_S = 0.01
 """How often the tree's peak memory is checked against the limit while init or an invoke runs."""
 
@@ -76,6 +79,7 @@ class Environment:
         self.state = _STOPPED
         self.current: Invocation | None = None
         self.parked: list[RuntimeAPIConnection] = []
+        self.connections: set[RuntimeAPIConnection] = set()
         self.memory: TreeMemory | None = None
         self.init_error: Outcome | None = None
         self.t_spawn_ns = 0
@@ -83,6 +87,7 @@ class Environment:
         self._exited: asyncio.Future | None = None
         self._finished_ids: collections.deque[str] = collections.deque(maxlen=256)
         self._lock = asyncio.Lock()
+        self._closed = False
         self._sampler: asyncio.TimerHandle | None = None
         self._init_timer: asyncio.TimerHandle | None = None
         self._ticks = 0
@@ -104,7 +109,8 @@ class Environment:
             await self._exited
 
     async def close(self) -> None:
-        """Stop the runtime and the server."""
+        """Stop the runtime and the server for good."""
+        self._closed = True
         await self.stop()
         if self.server is not None:
             self.server.close()
@@ -135,15 +141,14 @@ class Environment:
             inv.logs.extend(self._idle_logs)
             self._idle_logs.clear()
             self.current = inv
-            cold = self.proc is None
             try:
-                if cold:
+                if self.proc is None:
                     self._start(inv)
                 elif self.parked:
                     self._hand_out(self.parked.pop(), inv)
                 outcome = await inv.future
                 outcome = await self._check_memory_after(inv, outcome)
-                return self._result(inv, outcome, cold)
+                return self._result(inv, outcome, inv.cold)
             finally:
                 self.current = None
                 self._finished_ids.append(inv.request_id)
@@ -158,6 +163,7 @@ class Environment:
         )
         self.init_error = None
         self.t_first_next_ns = None
+        inv.cold = True
         self.t_spawn_ns = time.perf_counter_ns()
         try:
             proc = spawn(self.package.argv, env, self.package.task_root, self.cpu)
@@ -325,8 +331,13 @@ class Environment:
             )
         return _ReplyBody(self, conn, inv, ReplyBody(kind, head.headers, inv.stream))
 
+    def on_connection_made(self, conn: RuntimeAPIConnection) -> None:
+        """Track a new runtime connection."""
+        self.connections.add(conn)
+
     def on_connection_lost(self, conn: RuntimeAPIConnection) -> None:
-        """Forget a parked `/next` whose connection closed."""
+        """Forget a connection (and its parked `/next`)."""
+        self.connections.discard(conn)
         if conn in self.parked:
             self.parked.remove(conn)
 
@@ -344,6 +355,7 @@ class Environment:
 
     def _on_exit(self) -> None:
         proc = self.proc
+        was_ready = self.state == _READY
         self.loop.remove_reader(proc.pidfd)
         os.close(proc.pidfd)
         returncode = proc.reap()
@@ -364,23 +376,41 @@ class Environment:
             conn.close()
         self.parked.clear()
         inv = self.current
-        if inv is not None and not inv.future.done():
-            if inv.kill_reason == "timeout":
-                message = platform_errors.timeout_message(self.config.timeout)
-                stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z"
-                self._platform_line(f"{stamp} {inv.request_id} {message}")
-                outcome = Outcome(
-                    message.encode(), "Sandbox.Timedout", content_type="text/plain", status="timeout"
-                )
-            elif self.init_error is not None and not inv.handed_out:
-                outcome = self.init_error
-            else:
-                message = platform_errors.exit_error_message(inv.request_id, returncode)
-                self._platform_line(message)
-                self._platform_line("Runtime.ExitError")
-                outcome = platform_error("Runtime.ExitError", message)
-            self._finish(inv, outcome)
         self._exited.set_result(returncode)
+        if inv is not None and not inv.future.done():
+            self._settle_exit(inv, returncode, was_ready, time.monotonic() + EXIT_SETTLE_S, 0)
+
+    def _settle_exit(self, inv: Invocation, returncode: int, was_ready: bool, deadline: float, rounds: int):
+        """Judge an exit once what the runtime sent before dying has been read (its connections ended).
+
+        A runtime may post `/init/error` or its response and exit at once: the exit can be seen before the
+        request is. So the verdict waits a few loop rounds and until the dead runtime's connections close.
+        """
+        if inv.future.done():
+            return
+        if (rounds < 3 or self.connections) and time.monotonic() < deadline:
+            self.loop.call_later(0.001, self._settle_exit, inv, returncode, was_ready, deadline, rounds + 1)
+            return
+        if was_ready and not inv.handed_out and inv.kill_reason is None and not self._closed:
+            # The runtime died between invokes, before taking this one: Lambda resets the environment
+            # and the invoke gets a fresh one (a cold start).
+            self._start(inv)
+            return
+        if inv.kill_reason == "timeout":
+            message = platform_errors.timeout_message(self.config.timeout)
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z"
+            self._platform_line(f"{stamp} {inv.request_id} {message}")
+            outcome = Outcome(
+                message.encode(), "Sandbox.Timedout", content_type="text/plain", status="timeout"
+            )
+        elif self.init_error is not None and not inv.handed_out:
+            outcome = self.init_error
+        else:
+            message = platform_errors.exit_error_message(inv.request_id, returncode)
+            self._platform_line(message)
+            self._platform_line("Runtime.ExitError")
+            outcome = platform_error("Runtime.ExitError", message)
+        self._finish(inv, outcome)
 
     def _on_timeout(self, inv: Invocation) -> None:
         if not inv.future.done() and self.proc is not None:

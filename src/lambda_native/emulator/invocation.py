@@ -105,6 +105,7 @@ class Invocation:
     """An invoke in flight on an environment."""
 
     __slots__ = (
+        "cold",
         "deadline_ms",
         "event",
         "future",
@@ -128,6 +129,7 @@ class Invocation:
         self.runtime_headers = runtime_headers
         self.future = future
         self.stream = stream
+        self.cold = False
         self.handed_out = False
         self.replied = False
         self.kill_reason: str | None = None

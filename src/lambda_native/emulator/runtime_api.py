@@ -75,6 +75,7 @@ class RuntimeAPIConnection(asyncio.Protocol):
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.handler.on_connection_made(self)
 
     def data_received(self, data: bytes) -> None:
         """Parse what arrived and act on each complete piece."""
@@ -124,5 +125,5 @@ class RuntimeAPIConnection(asyncio.Protocol):
             self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        """Tell the environment, so a parked `/next` is forgotten."""
+        """Tell the environment (a parked `/next` is forgotten; an exit waits for connections to end)."""
         self.handler.on_connection_lost(self)

@@ -1,0 +1,229 @@
+"""The Python API end to end: real runtimes (sh + curl, ours, awslambdaric) under a real Runtime API."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from lambda_native.emulator import Function
+
+from .conftest import SH_RUNTIME, python_function, report_fields
+
+PYTHON_BASELINE_MIN_MB = 5
+
+
+def check_cold_then_warm(fn: Function, event: bytes, expect) -> None:
+    """One cold invoke and ten warm ones: payloads right, Init Duration only on the first."""
+    first = fn.invoke(event)
+    assert first.error_type is None, first.payload
+    expect(first.payload)
+    assert first.cold and first.init_duration_ms is not None
+    assert first.spawn_to_first_next_ns > 0 and first.spawn_to_response_ns > first.spawn_to_first_next_ns
+    fields = report_fields(first)
+    assert list(fields)[-1] == "Init Duration"
+    assert fields["Init Duration"] == f"{first.init_duration_ms:.2f} ms"
+    ids = {first.request_id}
+    for _ in range(10):
+        warm = fn.invoke(event)
+        assert warm.error_type is None, warm.payload
+        expect(warm.payload)
+        assert not warm.cold and warm.init_duration_ms is None and warm.spawn_to_first_next_ns is None
+        fields = report_fields(warm)
+        assert "Init Duration" not in fields
+        assert fields["Memory Size"] == "128 MB"
+        assert fields["Billed Duration"] == f"{warm.billed_duration_ms} ms"
+        ids.add(warm.request_id)
+    assert len(ids) == 11
+
+
+def test_sh_curl_runtime_cold_and_ten_warm():
+    event = b'{"hello": "sh"}'
+    with Function(SH_RUNTIME) as fn:
+        check_cold_then_warm(fn, event, lambda payload: payload == event or pytest.fail(payload))
+        result = fn.invoke(event)
+    assert "sh runtime: init, handler=app.handler" in "\n".join(result.logs) or result.logs
+    assert 0 < result.max_memory_used_mb < 128
+
+
+def test_python_runtime_cold_and_ten_warm(python_runtime):
+    def expect(payload):
+        doc = orjson.loads(payload)
+        assert doc["event"] == {"n": 1}
+        assert doc["function_name"] == "test_function"
+        assert doc["memory"] == "128"
+        assert doc["arn"] == "arn:aws:lambda:us-east-1:012345678912:function:test_function"
+        assert 0 < doc["remaining_ms"] <= 3000
+        assert doc["trace_id"].startswith("Root=1-")
+
+    with python_function(python_runtime, "app.echo") as fn:
+        check_cold_then_warm(fn, b'{"n": 1}', expect)
+        result = fn.invoke(b'{"n": 1}')
+        assert orjson.loads(result.payload)["cwd"] == fn.task_root
+    assert PYTHON_BASELINE_MIN_MB < result.max_memory_used_mb < 128
+    assert result.peak_rss_kb > PYTHON_BASELINE_MIN_MB * 1024
+
+
+def test_first_invoke_logs_are_captured_in_order():
+    lines = []
+    with Function(SH_RUNTIME, log=lines.append) as fn:
+        result = fn.invoke(b"{}")
+    rid = result.request_id
+    assert lines[0] == "sh runtime: init, handler=app.handler"
+    assert lines[1] == f"START RequestId: {rid} Version: $LATEST"
+    assert lines[2] == f"sh runtime: invoke {rid}"
+    assert lines[3] == f"END RequestId: {rid}"
+    assert lines[4] == result.report
+    assert result.logs == [lines[0], lines[2]]
+
+
+def test_json_log_format_gives_platform_records():
+    lines = []
+    with Function(SH_RUNTIME, log=lines.append, log_format="json") as fn:
+        result = fn.invoke(b"{}")
+    records = [orjson.loads(line) for line in lines if line.startswith("{")]
+    assert [r["type"] for r in records] == ["platform.start", "platform.runtimeDone", "platform.report"]
+    metrics = records[2]["record"]["metrics"]
+    assert metrics["memorySizeMB"] == 128 and "initDurationMs" in metrics
+    assert records[2]["record"]["requestId"] == result.request_id
+
+
+def test_function_error_is_returned_as_the_runtimes_error_document(python_runtime):
+    with python_function(python_runtime, "app.fail") as fn:
+        result = fn.invoke(b"{}")
+    assert result.error_type == "ValueError" and result.status == "error"
+    doc = orjson.loads(result.payload)
+    assert doc["errorMessage"] == "this handler always fails" and doc["requestId"] == result.request_id
+    assert any("ValueError" in line for line in result.logs)
+
+
+def test_timeout_kills_the_runtime_and_the_next_invoke_is_cold(python_runtime):
+    lines = []
+    with python_function(python_runtime, "app.sleep", timeout=1, log=lines.append) as fn:
+        result = fn.invoke({"seconds": 30})
+        assert result.payload == b"Task timed out after 1.00 seconds"
+        assert result.error_type == "Sandbox.Timedout" and result.status == "timeout"
+        assert result.duration_ms == 1000.0
+        assert report_fields(result)["Duration"] == "1000.00 ms"
+        assert not fn.running
+        assert any(line.endswith(f"{result.request_id} Task timed out after 1.00 seconds") for line in lines)
+        again = fn.invoke({"seconds": 0})
+        assert again.cold and again.ok and again.payload == b'"slept"'
+
+
+@pytest.mark.parametrize(
+    ("event", "reason"),
+    [
+        ({"status": 3}, "Runtime exited with error: exit status 3"),
+        ({"status": 0}, "Runtime exited without providing a reason"),
+        ({"signal": 9}, "Runtime exited with error: signal: killed"),
+        ({"signal": 11}, "Runtime exited with error: signal: segmentation fault"),
+    ],
+)
+def test_crash_mid_invoke_is_a_runtime_exit_error(event, reason):
+    with python_function("awslambdaric", "app.crash") as fn:
+        result = fn.invoke(event)
+        assert result.error_type == "Runtime.ExitError"
+        assert orjson.loads(result.payload) == {
+            "errorType": "Runtime.ExitError",
+            "errorMessage": f"RequestId: {result.request_id} Error: {reason}",
+        }
+        assert "about to crash" in result.logs
+        again = fn.invoke({"status": 0})
+        assert again.cold and again.error_type == "Runtime.ExitError"
+
+
+def test_crash_under_our_runtime(python_runtime):
+    with python_function(python_runtime, "app.crash") as fn:
+        result = fn.invoke({"status": 7})
+    assert result.error_type == "Runtime.ExitError"
+    assert orjson.loads(result.payload)["errorMessage"].endswith("exit status 7")
+
+
+def test_memory_above_the_limit_kills_the_runtime(python_runtime):
+    with python_function(python_runtime, "app.allocate", memory=64) as fn:
+        result = fn.invoke({"mb": 100, "hold": 2})
+        assert result.error_type == "Runtime.ExitError"
+        assert orjson.loads(result.payload)["errorMessage"] == (
+            f"RequestId: {result.request_id} Error: Runtime exited with error: signal: killed"
+        )
+        assert result.max_memory_used_mb == 64
+        assert result.peak_rss_kb > 64 * 1024
+        again = fn.invoke({"mb": 1})
+        assert again.cold and again.ok
+
+
+def test_a_short_peak_above_the_limit_is_caught(python_runtime):
+    # The allocation is freed before the response: the peak, not the current size, decides.
+    with python_function(python_runtime, "app.allocate", memory=64) as fn:
+        result = fn.invoke({"mb": 100, "hold": 0})
+    assert result.error_type == "Runtime.ExitError"
+
+
+def test_max_memory_used_follows_what_the_handler_allocates(python_runtime):
+    with python_function(python_runtime, "app.allocate", memory=256) as fn:
+        small = fn.invoke({"mb": 0})
+    with python_function(python_runtime, "app.allocate", memory=256) as fn:
+        large = fn.invoke({"mb": 60})
+    assert small.ok and large.ok
+    assert PYTHON_BASELINE_MIN_MB < small.max_memory_used_mb < large.max_memory_used_mb < 256
+    assert large.max_memory_used_mb - small.max_memory_used_mb >= 55
+    assert report_fields(large)["Max Memory Used"] == f"{large.max_memory_used_mb} MB"
+
+
+@pytest.mark.parametrize(("size", "ok"), [(6291556 - 2, True), (6291556 - 1, False)])
+def test_response_size_limit(python_runtime, size, ok):
+    with python_function(python_runtime, "app.big", memory=512) as fn:
+        result = fn.invoke({"bytes": size})
+        if ok:
+            assert result.ok and len(result.payload) == 6291556
+        else:
+            assert result.error_type == "Function.ResponseSizeTooLarge"
+            assert orjson.loads(result.payload) == {
+                "errorType": "Function.ResponseSizeTooLarge",
+                "errorMessage": "Response payload size (6291557 bytes) exceeded maximum allowed payload "
+                "size (6291556 bytes).",
+            }
+        assert fn.invoke({"bytes": 1}).ok
+
+
+def test_init_error_is_returned_then_the_next_invoke_initialises_again(python_runtime, tmp_path):
+    marker = tmp_path / "marker"
+    env = {"INIT_MARKER": str(marker)}
+    with python_function(python_runtime, "init_fails_once.handler", env=env) as fn:
+        first = fn.invoke(b"{}")
+        assert first.cold and first.error_type == "RuntimeError"
+        doc = orjson.loads(first.payload)
+        assert doc["errorMessage"] == "first init fails" and doc["requestId"] == ""
+        assert "Init Duration" in report_fields(first)
+        second = fn.invoke(b"{}")
+        assert second.cold and second.ok and second.payload == b'"initialised"'
+        third = fn.invoke(b"{}")
+        assert not third.cold and third.ok
+
+
+def test_restart_and_stop():
+    with Function(SH_RUNTIME) as fn:
+        assert not fn.running
+        assert fn.invoke(b"{}").cold
+        assert fn.running
+        fn.restart()
+        assert not fn.running
+        assert fn.invoke(b"{}").cold
+        assert not fn.invoke(b"{}").cold
+    fn.stop()
+    with pytest.raises(RuntimeError):
+        fn.invoke(b"{}")
+
+
+def test_cpu_pinning_applies_to_the_runtime():
+    with python_function("lambda_native", "app.echo", cpu=0) as fn:
+        fn.invoke(b"{}")
+        pid = fn.environment.proc.pid
+        with open(f"/proc/{pid}/status") as f:
+            allowed = next(line for line in f if line.startswith("Cpus_allowed_list"))
+    assert allowed.split()[1] == "0"
+
+
+def test_an_oversized_event_is_refused():
+    with Function(SH_RUNTIME) as fn, pytest.raises(ValueError, match="at most 6291556 bytes"):
+        fn.invoke(b"x" * 6291557)
