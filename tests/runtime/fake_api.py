@@ -20,6 +20,11 @@ NEXT_PATH = PREFIX + "/invocation/next"
 INIT_ERROR_PATH = PREFIX + "/init/error"
 DEFAULT_ARN = "arn:aws:lambda:us-east-1:123456789012:function:test_function"
 ACCEPTED_BODY = b'{"status":"OK"}'
+MAX_PAYLOAD = 6 * 1024 * 1024 + 100  # RAPID's limit on a buffered response: 6 291 556 bytes
+TOO_LARGE_BODY = (
+    b'{"errorType":"RequestEntityTooLarge",'
+    b'"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes)."}'
+)
 
 _DEFAULT = object()
 
@@ -124,6 +129,7 @@ class FakeRuntimeAPI:
         self._waiting = 0  # /next requests held open right now
         self.requests: list[Request] = []
         self.process = None  # the runtime process under test, if any: waits stop when it exits
+        self.close_connections = False  # True: answer with `Connection: close` and close, as some servers do
         self._server = _Server(("127.0.0.1", 0), _make_handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
@@ -290,7 +296,10 @@ class FakeRuntimeAPI:
             finally:
                 self._waiting -= 1
 
-    def _reply_for(self, kind: str):
+    def _reply_for(self, request: Request):
+        kind = request.kind
+        if kind == "response" and len(request.body) > MAX_PAYLOAD:
+            return 413, TOO_LARGE_BODY
         with self._cond:
             queue = self._replies.get(kind)
             if queue:
@@ -353,7 +362,7 @@ def _make_handler(api: FakeRuntimeAPI):
                     return
                 self._send(invocation.status, invocation.headers, invocation.body)
             else:
-                status, reply = api._reply_for(request.kind)
+                status, reply = api._reply_for(request)
                 self._send(status, [("Content-Type", "application/json")], reply)
 
         def _send(self, status, headers, body):
@@ -361,6 +370,9 @@ def _make_handler(api: FakeRuntimeAPI):
             for name, value in headers:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
+            if api.close_connections:
+                self.send_header("Connection", "close")
+                self.close_connection = True
             self.end_headers()
             self.wfile.write(body)
             self.wfile.flush()

@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from .process import IMPLS, TESTDATA
-from .support import ERROR_DOC_KEYS, invoke, trace_entry
+from .support import ERROR_DOC_KEYS, TEXT_FRAMES, FrameReader, invoke, trace_entry
 
 UNHANDLED_WARNING = (
     "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. However, "
@@ -22,6 +22,7 @@ UNHANDLED_WARNING = (
     "see https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r"
 )
 TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+JSON_TS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
 
 # Handlers that load: handler string -> what it returns for the event {"x": 1}.
 LOADS = {
@@ -160,3 +161,39 @@ def test_init_failure_logs_the_warning_and_the_error_line(impl, case, runs):
     expected = "\r".join(lines) + "\n"
     warning = rf"\[WARNING\]\t{TIMESTAMP}\t\t{re.escape(UNHANDLED_WARNING)}\n"
     assert re.fullmatch(warning + re.escape(expected), proc.stdout), proc.describe()
+
+
+def test_init_failure_in_json_format(impl, launch):
+    api, proc = launch(impl, "import_error.handler", env={"AWS_LAMBDA_LOG_FORMAT": "JSON"})
+    assert proc.wait(10) == 1, proc.describe()
+    warning, error = (json.loads(line) for line in proc.stdout.splitlines())
+    assert list(warning) == ["timestamp", "level", "message", "logger", "requestId"]
+    assert re.fullmatch(JSON_TS, warning["timestamp"])
+    assert (warning["level"], warning["message"], warning["logger"], warning["requestId"]) == (
+        "WARNING",
+        UNHANDLED_WARNING,
+        "root",
+        "",
+    )
+    assert list(error) == ["timestamp", "level", *ERROR_DOC_KEYS]
+    assert re.fullmatch(JSON_TS, error["timestamp"])
+    doc = json.loads(api.wait_init_error().body)
+    assert {key: error[key] for key in ERROR_DOC_KEYS} == doc
+    assert error["level"] == "ERROR"
+
+
+def test_init_failure_on_the_telemetry_fd(impl, launch):
+    reader = FrameReader()
+    env = {"_LAMBDA_TELEMETRY_LOG_FD": str(reader.write_fd)}
+    api, proc = launch(impl, "import_error.handler", env=env, pass_fds=(reader.write_fd,))
+    reader.start()
+    assert proc.wait(10) == 1, proc.describe()
+    reader.containing("Runtime.ImportModuleError")
+    warning, error = reader.frames
+    assert warning.type == TEXT_FRAMES["NOTSET"]
+    assert re.fullmatch(rf"\[WARNING\]\t{TIMESTAMP}\t\t{re.escape(UNHANDLED_WARNING)}\n", warning.text)
+    assert error.type == TEXT_FRAMES["ERROR"]
+    doc = json.loads(api.wait_init_error().body)
+    expected = f"[ERROR] {doc['errorType']}: {doc['errorMessage']}\nTraceback (most recent call last):"
+    assert error.text == expected
+    assert proc.stdout == ""

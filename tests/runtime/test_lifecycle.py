@@ -98,3 +98,12 @@ def test_healthy_start_and_invoke_print_nothing(impl, launch):
     invoke(api, {"quiet": True})
     api.wait_polling(2)
     assert (proc.stdout, proc.stderr) == ("", "")
+
+
+@ours_only
+def test_no_handler_given_is_an_init_error(impl, launch):
+    api, proc = launch(impl, None)
+    assert proc.wait(10) == 1, proc.describe()
+    doc = json.loads(api.wait_init_error().body)
+    assert doc["errorType"] == "Runtime.MalformedHandlerName"
+    assert "_HANDLER" in doc["errorMessage"]

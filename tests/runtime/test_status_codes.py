@@ -62,3 +62,13 @@ def test_ours_logs_and_continues(impl, launch, kind, status, handler, event):
     assert proc.running
     assert str(status) in proc.stdout + proc.stderr, "the failed post is logged"
     assert json.loads(reply.body) in ({"n": 2}, "no error")
+
+
+@pytest.mark.parametrize("impl", [OURS])
+def test_ours_survives_a_response_over_the_payload_limit(impl, launch):
+    """The fake answers 413 to a response over RAPID's 6 291 556 bytes, as Lambda does."""
+    api, proc = launch(impl, "results.handler")
+    reply = invoke(api, {"case": "big_response", "size": 7_000_000})
+    assert reply.kind == "response" and len(reply.body) > 7_000_000
+    assert json.loads(invoke(api, {"case": "string"}).body) == "plain string", proc.describe()
+    assert "413" in proc.stdout + proc.stderr
