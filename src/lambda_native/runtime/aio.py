@@ -18,8 +18,3 @@ def run(awaitable):
         _loop = asyncio.new_event_loop()
         asyncio.set_event_loop(_loop)
     return _loop.run_until_complete(awaitable)
-
-
-def is_awaitable(value: object) -> bool:
-    """True for coroutines, tasks, futures and anything else with `__await__`."""
-    return hasattr(type(value), "__await__")

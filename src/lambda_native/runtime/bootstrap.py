@@ -6,13 +6,12 @@ imports only what it needs; JSON, logging, error reporting and asyncio come in w
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 
 from lambda_native import __version__
-from lambda_native.runtime import aio, context, handler, logs, shutdown, wire
 from lambda_native.runtime import client as api
+from lambda_native.runtime import handler, logs, shutdown, wire
 
 USER_AGENT = f"lambda-native/{__version__} (python/{'.'.join(map(str, sys.version_info[:3]))})"
 _JSON = "application/json"
@@ -20,6 +19,8 @@ _JSON = "application/json"
 
 def _fatal(message: str, code: int = 1):
     """Leave at once: the Runtime API is gone or broken, so nothing else can be reported."""
+    import contextlib
+
     sys.stderr.write(f"lambda-native: {message}\n")
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
@@ -70,6 +71,8 @@ def _posted(send, request_id: str) -> None:
 
 def _invoke(client: api.RuntimeClient, function, invocation: api.Invocation) -> None:
     """Handle one event: context, unmarshal, call, marshal, and post the result or the error."""
+    from lambda_native.runtime import context  # the first import comes after the first /next
+
     request_id, invocation_id = invocation.request_id, invocation.invocation_id
     try:
         ctx = context.from_invocation(invocation)
@@ -84,7 +87,9 @@ def _invoke(client: api.RuntimeClient, function, invocation: api.Invocation) -> 
 
                 raise Fault("Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}") from None
         result = function(event, ctx)
-        if aio.is_awaitable(result):
+        if hasattr(type(result), "__await__"):  # an `async def` handler
+            from lambda_native.runtime import aio
+
             result = aio.run(result)
         if isinstance(result, bytes):
             body, content_type = result, "application/unknown"

@@ -7,7 +7,6 @@ timeout on the `/next` long-poll, and no proxy (the Runtime API is always local)
 from __future__ import annotations
 
 import _socket
-import binascii
 
 from lambda_native.runtime import wire
 
@@ -95,7 +94,9 @@ class RuntimeClient:
         """Open the connection now, so an unreachable API is reported before any user code runs."""
         host, port = self._address
         error: OSError | None = None
-        for family, type_, proto, _, sockaddr in _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM):
+        # An ASCII host goes in as bytes: a str would be IDNA-encoded, importing `encodings.idna` and `re`.
+        name = host.encode() if host.isascii() else host
+        for family, type_, proto, _, sockaddr in _socket.getaddrinfo(name, port, 0, _socket.SOCK_STREAM):
             sock = _socket.socket(family, type_, proto)
             try:
                 sock.settimeout(CONNECT_TIMEOUT_S)
@@ -239,6 +240,8 @@ class ResponseStream:
 
     def fail(self, error_type: str, document: bytes) -> None:
         """End the body with the mid-stream error trailers (type, base64 of the JSON error document)."""
+        import binascii
+
         encoded = binascii.b2a_base64(document, newline=False).decode("ascii")
         trailers = [(ERROR_BODY_TRAILER, encoded)]
         value = _printable(error_type)

@@ -39,9 +39,9 @@ def run_callbacks() -> None:
         callback = _callbacks.pop()
         try:
             result = callback()
-            from lambda_native.runtime import aio
+            if hasattr(type(result), "__await__"):  # an `async def` callback
+                from lambda_native.runtime import aio
 
-            if aio.is_awaitable(result):
                 aio.run(result)
         except Exception:
             import traceback

@@ -163,7 +163,7 @@ class ResponseParser:
         headers: dict[str, str] = {}
         for line in lines[1:]:
             name, colon, value = line.partition(":")
-            if not colon or not name or name != name.strip() or line[0] in " \t":
+            if not colon or not name or " " in name or "\t" in name:
                 raise ProtocolError(f"bad header line: {line!r}")
             name = name.lower()
             value = value.strip(" \t")
