@@ -1,0 +1,155 @@
+"""Zip, folder and command handling: safe extraction and clear refusals."""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from lambda_native.emulator import Function, PackageError
+from lambda_native.emulator.package import open_package
+
+from .conftest import SH_RUNTIME
+
+
+def make_zip(path, entries):
+    """entries: (name, data, unix mode or None)."""
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data, mode in entries:
+            info = zipfile.ZipInfo(name)
+            if mode is not None:
+                info.create_system = 3
+                info.external_attr = mode << 16
+            else:
+                info.create_system = 0
+            zf.writestr(info, data)
+    return path
+
+
+def bootstrap_bytes() -> bytes:
+    return (SH_RUNTIME / "bootstrap").read_bytes()
+
+
+def test_a_zip_runs_from_a_private_folder_removed_afterwards(tmp_path):
+    zip_path = make_zip(
+        tmp_path / "function.zip",
+        [
+            ("bootstrap", bootstrap_bytes(), stat.S_IFREG | 0o755),
+            ("lib/", b"", stat.S_IFDIR | 0o755),
+            ("lib/data.txt", b"data", stat.S_IFREG | 0o644),
+        ],
+    )
+    with Function(zip_path) as fn:
+        root = fn.task_root
+        assert os.stat(os.path.join(root, "bootstrap")).st_mode & 0o777 == 0o755
+        assert Path(root, "lib", "data.txt").read_text() == "data"
+        assert fn.invoke(b'{"z": 1}').payload == b'{"z": 1}'
+    assert not os.path.exists(root)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("../evil", "would be written outside the task root"),
+        ("lib/../../evil", "would be written outside the task root"),
+        ("/etc/evil", "absolute or non-portable path"),
+        ("C:/evil", "absolute or non-portable path"),
+        ("lib\\..\\..\\evil", "absolute or non-portable path"),
+    ],
+)
+def test_zip_slip_is_refused(tmp_path, name, message):
+    zip_path = make_zip(
+        tmp_path / "function.zip",
+        [("bootstrap", b"#!/bin/sh\n", stat.S_IFREG | 0o755), (name, b"x", stat.S_IFREG | 0o644)],
+    )
+    with pytest.raises(PackageError, match=message):
+        Function(zip_path)
+    assert not (tmp_path / "evil").exists()
+
+
+def test_symlink_in_zip_is_refused(tmp_path):
+    zip_path = make_zip(
+        tmp_path / "function.zip",
+        [
+            ("bootstrap", b"#!/bin/sh\n", stat.S_IFREG | 0o755),
+            ("passwd", b"/etc/passwd", stat.S_IFLNK | 0o777),
+        ],
+    )
+    with pytest.raises(PackageError, match="'passwd' is a symbolic link"):
+        Function(zip_path)
+
+
+def test_zip_without_bootstrap(tmp_path):
+    zip_path = make_zip(
+        tmp_path / "function.zip",
+        [("app.py", b"", stat.S_IFREG | 0o644), ("lib/x.so", b"", stat.S_IFREG | 0o644)],
+    )
+    with pytest.raises(PackageError) as excinfo:
+        Function(zip_path)
+    assert str(excinfo.value) == "function.zip has no 'bootstrap' at its root (found: app.py, lib/)"
+
+
+def test_bootstrap_in_a_subfolder_is_not_at_the_root(tmp_path):
+    zip_path = make_zip(tmp_path / "function.zip", [("dist/bootstrap", b"#!/bin/sh\n", stat.S_IFREG | 0o755)])
+    with pytest.raises(PackageError, match=r"no 'bootstrap' at its root \(found: dist/\)"):
+        Function(zip_path)
+
+
+@pytest.mark.parametrize(
+    ("mode", "shown"), [(stat.S_IFREG | 0o644, "mode 0644"), (None, "no unix permissions recorded")]
+)
+def test_non_executable_bootstrap_in_zip(tmp_path, mode, shown):
+    zip_path = make_zip(tmp_path / "function.zip", [("bootstrap", b"#!/bin/sh\n", mode)])
+    with pytest.raises(PackageError) as excinfo:
+        Function(zip_path)
+    assert f"'bootstrap' in function.zip is not executable ({shown})" in str(excinfo.value)
+    assert "chmod +x" in str(excinfo.value)
+
+
+def test_not_a_zip(tmp_path):
+    path = tmp_path / "function.zip"
+    path.write_text("not a zip")
+    with pytest.raises(PackageError, match=r"function\.zip is not a zip file"):
+        Function(path)
+
+
+def test_missing_path(tmp_path):
+    with pytest.raises(PackageError, match="no such file or folder"):
+        Function(tmp_path / "nothing.zip")
+
+
+def test_folder_without_bootstrap(tmp_path):
+    (tmp_path / "app.py").write_text("")
+    with pytest.raises(PackageError, match=r"has no 'bootstrap' \(found: app.py\)"):
+        Function(tmp_path)
+
+
+def test_folder_with_non_executable_bootstrap(tmp_path):
+    (tmp_path / "bootstrap").write_text("#!/bin/sh\n")
+    (tmp_path / "bootstrap").chmod(0o644)
+    with pytest.raises(PackageError, match="is not executable"):
+        Function(tmp_path)
+
+
+def test_a_command_needs_no_bootstrap_and_runs_in_its_task_root(tmp_path):
+    package = open_package(tmp_path, ["sh", "-c", "true"])
+    assert package.task_root == str(tmp_path) and package.argv[0].endswith("/sh")
+    assert package.inherit_path
+
+
+def test_a_zip_with_a_command_needs_no_bootstrap(tmp_path):
+    zip_path = make_zip(tmp_path / "code.zip", [("app.py", b"x = 1", stat.S_IFREG | 0o644)])
+    package = open_package(zip_path, ["sh"])
+    try:
+        assert Path(package.task_root, "app.py").read_text() == "x = 1"
+    finally:
+        package.cleanup()
+    assert not os.path.exists(package.task_root)
+
+
+def test_unknown_command(tmp_path):
+    with pytest.raises(PackageError, match="command not found or not executable: no-such-program-here"):
+        open_package(tmp_path, ["no-such-program-here"])
