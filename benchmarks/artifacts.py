@@ -51,7 +51,10 @@ def inputs_key(*parts: str | bytes | Path) -> str:
 
 
 def cached_dir(kind: str, key: str, make: Callable[[Path], None], work_dir: Path = WORK_DIR) -> Path:
-    """`work_dir/kind/key`, made by `make(folder)` into a temporary folder if it does not exist yet."""
+    """`work_dir/kind/key`, made by `make(folder)` into a temporary folder if it does not exist yet.
+
+    Once a new one is made, the other complete folders of the same kind (older inputs) are removed.
+    """
     final = work_dir / kind / key
     if final.is_dir():
         return final
@@ -63,6 +66,9 @@ def cached_dir(kind: str, key: str, make: Callable[[Path], None], work_dir: Path
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+    for old in final.parent.iterdir():
+        if old != final and not old.name.startswith("."):
+            shutil.rmtree(old, ignore_errors=True)
     return final
 
 

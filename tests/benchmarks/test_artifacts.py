@@ -1,0 +1,62 @@
+"""The artifact cache under benchmarks/.work: keyed on inputs, reused, never left half-made."""
+
+import pytest
+
+from benchmarks.artifacts import cached_dir, extract_zip, inputs_key, zip_sizes, zip_tree
+
+
+def test_the_key_follows_file_contents_and_names(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "app.py").write_text("x = 1\n")
+    first = inputs_key("native", src, "3.11.7")
+    assert inputs_key("native", src, "3.11.7") == first
+    (src / "__pycache__").mkdir()
+    (src / "__pycache__" / "app.cpython-311.pyc").write_bytes(b"ignored")
+    assert inputs_key("native", src, "3.11.7") == first
+    (src / "app.py").write_text("x = 2\n")
+    assert inputs_key("native", src, "3.11.7") != first
+    assert inputs_key("native", src, "3.12.0") != inputs_key("native", src, "3.11.7")
+    (src / "app.py").rename(src / "main.py")
+    assert inputs_key("native", src, "3.11.7") != first
+
+
+def test_a_cached_folder_is_made_once_and_replaces_older_ones(tmp_path):
+    made = []
+
+    def make(folder):
+        made.append(folder)
+        (folder / "out").write_text("built")
+
+    old = cached_dir("kind", "aaaa", make, tmp_path)
+    new = cached_dir("kind", "bbbb", make, tmp_path)
+    again = cached_dir("kind", "bbbb", make, tmp_path)
+    assert new == again == tmp_path / "kind" / "bbbb"
+    assert (new / "out").read_text() == "built"
+    assert len(made) == 2
+    assert not old.exists()
+
+
+def test_a_failed_make_leaves_nothing_behind(tmp_path):
+    def make(folder):
+        (folder / "half").write_text("...")
+        raise RuntimeError("compiler crashed")
+
+    with pytest.raises(RuntimeError, match="compiler crashed"):
+        cached_dir("kind", "cccc", make, tmp_path)
+    assert list((tmp_path / "kind").iterdir()) == []
+
+
+def test_zips_keep_execute_bits_and_report_sizes(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "bootstrap").write_bytes(b"#!/bin/sh\nexit 0\n")
+    (root / "bootstrap").chmod(0o755)
+    (root / "data.txt").write_bytes(b"a" * 10_000)
+    zip_tree(root, tmp_path / "f.zip")
+    zipped, unzipped = zip_sizes(tmp_path / "f.zip")
+    assert unzipped == 10_000 + 17
+    assert 0 < zipped < unzipped
+    extract_zip(tmp_path / "f.zip", tmp_path / "task")
+    assert (tmp_path / "task" / "bootstrap").stat().st_mode & 0o111
+    assert (tmp_path / "task" / "data.txt").read_bytes() == b"a" * 10_000
