@@ -9,6 +9,7 @@ import pytest
 
 from lambda_native.build import cfloor, glibc
 from lambda_native.build.toolchain import find_c_compiler
+from lambda_native.emulator import Function
 
 from .conftest import run_build
 
@@ -43,6 +44,16 @@ def test_compiles_without_warnings(tmp_path):
 def test_needs_no_newer_glibc_than_al2023(c_floor):
     need = glibc.glibc_need(c_floor)
     assert need is not None and need.version <= (2, 34), need.describe()
+
+
+def test_echoes_under_the_emulator(c_floor):
+    with Function(os.path.dirname(c_floor)) as fn:
+        first = fn.invoke({"name": "Ada"})
+        assert first.ok and first.cold
+        assert first.json() == {"name": "Ada"}
+        second = fn.invoke(b"[1, 2, 3]")
+        assert second.ok and not second.cold
+        assert second.payload == b"[1, 2, 3]"
 
 
 def test_echoes_events_on_one_connection(running, runtime_api):

@@ -12,7 +12,7 @@ import sys
 
 from lambda_native.build.errors import BuildError
 
-CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))))
 EXAMPLE = os.path.join(CHECKOUT, "examples", "hello")
 
 

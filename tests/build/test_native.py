@@ -1,0 +1,123 @@
+"""The native build of examples/hello, end to end: one Nuitka build per session (reused from setup.sh's
+dist/function.zip when that is newer than every input), run by the project's emulator as Lambda runs it:
+unpacked into a task root, with a real Runtime API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+
+import orjson
+import pytest
+
+from lambda_native.build import glibc
+from lambda_native.emulator import Function
+
+from .conftest import ROOT, run_build
+
+pytestmark = pytest.mark.native
+
+INPUTS = [
+    os.path.join(ROOT, "examples", "hello"),
+    os.path.join(ROOT, "src", "lambda_native", "runtime"),
+    os.path.join(ROOT, "src", "lambda_native", "build"),
+]
+
+
+def newest_input() -> float:
+    """The latest modification time of anything the build of examples/hello depends on here."""
+    return max(
+        os.path.getmtime(os.path.join(folder, name))
+        for top in INPUTS
+        for folder, _, files in os.walk(top)
+        for name in files
+    )
+
+
+@pytest.fixture(scope="session")
+def native_zip(tmp_path_factory) -> str:
+    """dist/function.zip if it is up to date, else a fresh build of examples/hello in a temporary folder."""
+    existing = os.path.join(ROOT, "dist", "function.zip")
+    if os.path.exists(existing) and os.path.getmtime(existing) > newest_input():
+        return existing
+    out = tmp_path_factory.mktemp("native")
+    result = run_build("--out", str(out), "--work-dir", str(out / "work"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "glibc floor" in result.stdout
+    return str(out / "function.zip")
+
+
+@pytest.fixture(scope="session")
+def task_root(native_zip, tmp_path_factory) -> str:
+    """The zip unpacked with its modes, as Lambda unpacks it into /var/task."""
+    root = tmp_path_factory.mktemp("var-task")
+    with zipfile.ZipFile(native_zip) as archive:
+        for info in archive.infolist():
+            archive.extract(info, root)
+            os.chmod(root / info.filename, info.external_attr >> 16 & 0o777)
+    return str(root)
+
+
+def test_zip_has_an_executable_bootstrap_and_the_data_file_but_no_sources(native_zip):
+    with zipfile.ZipFile(native_zip) as archive:
+        infos = {info.filename: info for info in archive.infolist()}
+    assert stat.S_IMODE(infos["bootstrap"].external_attr >> 16) == 0o755
+    assert "greeting.txt" in infos
+    assert not [name for name in infos if name.endswith((".py", ".pyc"))]
+
+
+def test_glibc_floor_fits_al2023(task_root):
+    needs = glibc.scan_tree(task_root)
+    assert needs, "a native build has ELF files"
+    assert glibc.floor_of(needs) <= (2, 34), [n.describe() for n in needs[:3]]
+
+
+def test_invoke_succeeds_and_reads_the_data_file(native_zip):
+    with Function(native_zip) as fn:
+        result = fn.invoke({"name": "Ada"})
+        assert result.ok, result.payload
+        assert result.cold
+        assert result.json()["message"] == "Hello, Ada!"
+        assert result.json()["request_id"] == result.request_id
+        warm = fn.invoke({"name": "Grace"})
+        assert not warm.cold
+        assert warm.json()["message"] == "Hello, Grace!"
+
+
+def test_the_data_file_is_read_at_run_time_from_the_task_root(task_root):
+    greeting = os.path.join(task_root, "greeting.txt")
+    with open(greeting) as f:
+        original = f.read()
+    try:
+        with open(greeting, "w") as f:
+            f.write("Bonjour\n")
+        with Function(task_root) as fn:
+            assert fn.invoke({"name": "Ada"}).json()["message"] == "Bonjour, Ada!"
+    finally:
+        with open(greeting, "w") as f:
+            f.write(original)
+
+
+def test_handler_exception_is_the_official_error_document(native_zip):
+    with Function(native_zip) as fn:
+        result = fn.invoke({"error": "boom"})
+        assert result.status == "error"
+        document = orjson.loads(result.payload)
+        assert list(document) == ["errorMessage", "errorType", "requestId", "stackTrace"]
+        assert document["errorMessage"] == "boom"
+        assert document["errorType"] == "ValueError"
+        assert document["requestId"] == result.request_id
+        assert any("in handler" in frame for frame in document["stackTrace"])
+        # The runtime carries on: the next invoke, warm, succeeds.
+        after = fn.invoke({"name": "again"})
+        assert after.ok and not after.cold
+
+
+def test_a_handler_setting_that_names_no_compiled_module_is_an_init_error(native_zip):
+    with Function(native_zip, handler="missing.handler") as fn:
+        result = fn.invoke({})
+        assert result.status == "error"
+        document = orjson.loads(result.payload)
+        assert "missing" in document["errorMessage"]
+        assert "app.handler" in document["errorMessage"]  # what this bootstrap was built with
