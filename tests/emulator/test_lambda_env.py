@@ -81,3 +81,9 @@ def test_a_command_keeps_the_callers_path_and_python_selection(monkeypatch):
     assert "CALLER_SECRET" not in env
     assert env["_HANDLER"] == "app.environment"
     assert env["LAMBDA_TASK_ROOT"] == str(HANDLERS)
+
+
+def test_without_a_handler_setting_handler_is_unset():
+    # A native bootstrap then uses the handler it was built with.
+    with Function(ENV_RUNTIME) as fn:
+        assert "_HANDLER" not in runtime_env(fn)

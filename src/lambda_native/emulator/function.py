@@ -51,7 +51,7 @@ class Function:
         command = list(command) if command else None
         if handler is None:
             # Like the RIE: with a command of several words the last one is the handler.
-            handler = command[-1] if command and len(command) > 1 else "app.handler"
+            handler = command[-1] if command and len(command) > 1 else None
         self.config = FunctionConfig(
             handler=handler,
             timeout=timeout,

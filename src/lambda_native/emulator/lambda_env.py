@@ -40,7 +40,11 @@ RESERVED = {
 
 
 class FunctionConfig:
-    """How the function is configured in Lambda: what `aws lambda create-function` would be told."""
+    """How the function is configured in Lambda: what `aws lambda create-function` would be told.
+
+    Lambda always sets `_HANDLER`; here it is left unset when no handler is known, so a native bootstrap
+    falls back to the handler it was built with.
+    """
 
     __slots__ = (
         "function_name",
@@ -56,7 +60,7 @@ class FunctionConfig:
     def __init__(
         self,
         *,
-        handler: str = "app.handler",
+        handler: str | None = None,
         timeout: float = 3.0,
         memory: int = 128,
         function_name: str = "test_function",
@@ -106,7 +110,6 @@ def runtime_environment(
     stream = time.strftime("%Y/%m/%d", time.gmtime()) + f"/[{config.version}]{uuid.uuid4().hex}"
     env = {
         "AWS_LAMBDA_RUNTIME_API": runtime_api,
-        "_HANDLER": config.handler,
         "LAMBDA_TASK_ROOT": task_root,
         "LAMBDA_RUNTIME_DIR": "/var/runtime",
         "AWS_LAMBDA_FUNCTION_NAME": config.function_name,
@@ -126,6 +129,8 @@ def runtime_environment(
         "PATH": LAMBDA_PATH,
         "LD_LIBRARY_PATH": LAMBDA_LD_LIBRARY_PATH.format(task=task_root),
     }
+    if config.handler is not None:
+        env["_HANDLER"] = config.handler
     if config.log_format:
         env["AWS_LAMBDA_LOG_FORMAT"] = config.log_format
     if config.log_level:
