@@ -312,6 +312,7 @@ class FakeRuntimeAPI:
 def _make_handler(api: FakeRuntimeAPI):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # head and body go out in two writes: no delayed-ACK stall
 
         def log_message(self, format, *args):
             pass
