@@ -80,6 +80,15 @@ def test_client_context(impl, shared):
     }
 
 
+def test_w3c_trace_context_comes_out_of_the_client_context(impl, shared):
+    w3c = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "tracestate": "k=v"}
+    client_context = {"custom": {"a": 1}, "w3c": {**w3c, "baggage": 5, "other": "dropped"}}
+    ctx = _context(shared, impl, client_context=client_context)[1]
+    assert ctx["w3c"] == w3c
+    assert ctx["client_context"]["custom"] == {"a": 1}
+    assert _context(shared, impl)[1]["w3c"] == {}
+
+
 def test_client_context_without_client(impl, shared):
     ctx = _context(shared, impl, client_context={"custom": {"a": 1}})[1]
     assert ctx["client_context"] == {"custom": {"a": 1}, "env": None, "client": None}

@@ -88,8 +88,19 @@ def test_sigterm_runs_shutdown_callbacks_and_exits_0(impl, launch, tmp_path, aft
     api.wait_polling(2 if after_invoke else 1)
     proc.signal(signal.SIGTERM)
     assert proc.wait(10) == 0, proc.describe()
-    assert (tmp_path / "shutdown.decorated").read_text() == "decorated"
-    assert (tmp_path / "shutdown.called").read_text() == "called"
+    # Newest first, as documented (and as atexit does); the async one is awaited.
+    assert marker.read_text().splitlines() == ["async", "called", "decorated"]
+
+
+@ours_only
+def test_a_failing_shutdown_callback_is_reported_and_the_rest_still_run(impl, launch, tmp_path):
+    marker = tmp_path / "shutdown"
+    api, proc = launch(impl, "shutdown_failing.handler", env={"SHUTDOWN_MARKER": str(marker)})
+    api.wait_polling(1)
+    proc.signal(signal.SIGTERM)
+    assert proc.wait(10) == 0, proc.describe()
+    assert marker.read_text() == "survivor\n"
+    assert "shutdown callback failed on purpose" in proc.stderr
 
 
 @pytest.mark.parametrize("impl", [OURS, OFFICIAL])

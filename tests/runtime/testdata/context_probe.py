@@ -32,6 +32,7 @@ def handler(event, context):
         "client_context": cc,
         "remaining_ms": context.get_remaining_time_in_millis(),
         "repr": repr(context),
+        "w3c": context.w3c(),
     }
 
 
