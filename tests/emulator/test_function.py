@@ -226,3 +226,38 @@ def test_cpu_pinning_applies_to_the_runtime():
 def test_an_oversized_event_is_refused():
     with Function(SH_RUNTIME) as fn, pytest.raises(ValueError, match="at most 6291556 bytes"):
         fn.invoke(b"x" * 6291557)
+
+
+def test_a_runtime_that_never_asks_for_an_event_times_out_in_init(monkeypatch):
+    from lambda_native.emulator import environment
+
+    monkeypatch.setattr(environment, "INIT_TIMEOUT_S", 0.0)
+    with Function(["sh", "-c", "echo stuck; sleep 60"], timeout=0.5) as fn:
+        result = fn.invoke(b"{}")
+        assert result.error_type == "Sandbox.Timedout"
+        assert result.payload == b"Task timed out after 0.50 seconds"
+        assert result.logs == ["stuck"] and not fn.running
+
+
+def test_a_runtime_that_exits_during_init():
+    with Function(["sh", "-c", "echo bye; exit 4"]) as fn:
+        result = fn.invoke(b"{}")
+        assert result.cold and result.error_type == "Runtime.ExitError" and result.logs == ["bye"]
+        assert (
+            result.json()["errorMessage"]
+            == f"RequestId: {result.request_id} Error: Runtime exited with error: exit status 4"
+        )
+        assert "Init Duration" in report_fields(result)
+        assert fn.invoke(b"{}").cold
+
+
+def test_a_bootstrap_that_cannot_be_executed(tmp_path):
+    bootstrap = tmp_path / "bootstrap"
+    bootstrap.write_text("#!/no/such/interpreter\n")
+    bootstrap.chmod(0o755)
+    with Function(tmp_path) as fn:
+        result = fn.invoke(b"{}")
+    assert result.error_type == "Runtime.InvalidEntrypoint"
+    assert result.json()["errorMessage"] == (
+        f"RequestId: {result.request_id} Error: fork/exec {bootstrap}: No such file or directory"
+    )

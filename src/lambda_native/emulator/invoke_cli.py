@@ -64,6 +64,8 @@ def main(argv: list[str]) -> int:
     except (UsageError, ValueError) as exc:
         print(f"lambda-native invoke: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130
 
 
 def read_event(path: str | None) -> bytes:
