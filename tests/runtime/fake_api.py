@@ -129,7 +129,11 @@ class FakeRuntimeAPI:
         self._waiting = 0  # /next requests held open right now
         self.requests: list[Request] = []
         self.process = None  # the runtime process under test, if any: waits stop when it exits
-        self.close_connections = False  # True: answer with `Connection: close` and close, as some servers do
+        # How responses look on the wire (all valid HTTP/1.1; real servers differ in these ways):
+        self.close_connections = False  # `Connection: close`, then close
+        self.chunked_bodies = False  # chunked transfer coding instead of Content-Length (Go does above 2 KiB)
+        self.lowercase_headers = False  # header names in lower case
+        self.trickle = False  # the response written 5 bytes at a time
         self._server = _Server(("127.0.0.1", 0), _make_handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
@@ -367,16 +371,27 @@ def _make_handler(api: FakeRuntimeAPI):
                 self._send(status, [("Content-Type", "application/json")], reply)
 
         def _send(self, status, headers, body):
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
+            """Write the response by hand, so that the tests can vary how it looks on the wire."""
+            reason = self.responses.get(status, ("Unknown",))[0]
+            headers = [*headers, ("Date", self.date_time_string())]
+            if api.chunked_bodies:
+                headers.append(("Transfer-Encoding", "chunked"))
+                pieces = [body[i : i + 1000] for i in range(0, len(body), 1000)]
+                payload = b"".join(b"%x\r\n%b\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
+            else:
+                headers.append(("Content-Length", str(len(body))))
+                payload = body
             if api.close_connections:
-                self.send_header("Connection", "close")
+                headers.append(("Connection", "close"))
                 self.close_connection = True
-            self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
+            if api.lowercase_headers:
+                headers = [(name.lower(), value) for name, value in headers]
+            head = f"HTTP/1.1 {status} {reason}\r\n" + "".join(f"{n}: {v}\r\n" for n, v in headers) + "\r\n"
+            data = head.encode("latin-1") + payload
+            step = 5 if api.trickle else len(data) or 1
+            for start in range(0, len(data), step):
+                self.wfile.write(data[start : start + step])
+                self.wfile.flush()
 
         do_GET = do_POST = do_PUT = _handle
 

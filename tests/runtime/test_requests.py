@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
-from .fake_api import NEXT_PATH
+import pytest
+
+from .fake_api import DEFAULT_ARN, NEXT_PATH
 from .support import invoke
 
 
@@ -46,3 +48,22 @@ def test_many_invokes_in_a_row(impl, launch):
     for n in range(60):
         reply = invoke(api, {"n": n, "pad": "p" * n * 100})
         assert json.loads(reply.body)["n"] == n
+
+
+@pytest.mark.parametrize("style", ["chunked_bodies", "lowercase_headers", "trickle"])
+def test_responses_in_every_valid_wire_shape(impl, launch, style):
+    """Chunked bodies (Go's net/http, which RAPID uses, chunks bodies over 2 KiB), lower-case header
+    names, and a response arriving in 5-byte pieces all mean the same thing in HTTP/1.1."""
+    api, proc = launch(impl, "echo.with_context")
+    setattr(api, style, True)
+    events = [{"small": 1}, {"big": "b" * (20_000 if style == "trickle" else 300_000)}]
+    for event in events:
+        reply = invoke(api, event, tenant_id="tenant-x", timeout=30)
+        assert reply.kind == "response", proc.describe()
+        assert json.loads(reply.body) == {
+            "event": event,
+            "request_id": reply.request_id,
+            "arn": DEFAULT_ARN,
+            "tenant_id": "tenant-x",
+            "has_time_left": True,
+        }

@@ -9,3 +9,13 @@ def describe(event, context):
     if isinstance(event, bytes):
         return {"type": "bytes", "hex": event.hex()}
     return {"type": type(event).__name__, "value": event}
+
+
+def with_context(event, context):
+    return {
+        "event": event,
+        "request_id": context.aws_request_id,
+        "arn": context.invoked_function_arn,
+        "tenant_id": context.tenant_id,
+        "has_time_left": context.get_remaining_time_in_millis() > 0,
+    }
