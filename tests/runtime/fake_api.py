@@ -91,9 +91,10 @@ class Request:
 class Invocation:
     """What the fake answers one `GET /next` with."""
 
-    __slots__ = ("body", "headers", "request_id", "status")
+    __slots__ = ("body", "headers", "request_id", "status", "truncated")
 
-    def __init__(self, status, headers, body, request_id):
+    def __init__(self, status, headers, body, request_id, truncated=False):
+        self.truncated = truncated  # the connection drops before the announced body is complete
         self.status = status
         self.headers = headers
         self.body = body
@@ -213,6 +214,11 @@ class FakeRuntimeAPI:
         if body is None:
             body = {"errorMessage": "scripted failure", "errorType": "Scripted"}
         self._queue(Invocation(status, [("Content-Type", "application/json")], _encode_body(body), None))
+
+    def push_truncated(self, body=b'{"cut": "short"}') -> None:
+        """Answer the next `/next` with a body shorter than its Content-Length, then drop the connection."""
+        headers = [("Lambda-Runtime-Aws-Request-Id", str(uuid.uuid4())), ("Content-Type", "application/json")]
+        self._queue(Invocation(200, headers, _encode_body(body), None, truncated=True))
 
     def _queue(self, invocation: Invocation) -> None:
         with self._cond:
@@ -365,10 +371,20 @@ def _make_handler(api: FakeRuntimeAPI):
                 if invocation is None:
                     self.close_connection = True
                     return
+                if invocation.truncated:
+                    self._send_truncated(invocation)
+                    return
                 self._send(invocation.status, invocation.headers, invocation.body)
             else:
                 status, reply = api._reply_for(request)
                 self._send(status, [("Content-Type", "application/json")], reply)
+
+        def _send_truncated(self, invocation):
+            head = "HTTP/1.1 200 OK\r\n" + "".join(f"{n}: {v}\r\n" for n, v in invocation.headers)
+            head += f"Content-Length: {len(invocation.body) + 100}\r\n\r\n"
+            self.wfile.write(head.encode("latin-1") + invocation.body)
+            self.wfile.flush()
+            self.close_connection = True
 
         def _send(self, status, headers, body):
             """Write the response by hand, so that the tests can vary how it looks on the wire."""

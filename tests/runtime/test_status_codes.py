@@ -72,3 +72,18 @@ def test_ours_survives_a_response_over_the_payload_limit(impl, launch):
     assert reply.kind == "response" and len(reply.body) > 7_000_000
     assert json.loads(invoke(api, {"case": "string"}).body) == "plain string", proc.describe()
     assert "413" in proc.stdout + proc.stderr
+
+
+def test_runtime_api_going_away_exits(impl, launch):
+    """The Lambda side closing while the runtime waits on /next: exit, do not hang or spin."""
+    api, proc = launch(impl, "echo.handler")
+    api.wait_polling(1)
+    api.close()
+    assert proc.wait(10) != 0, proc.describe()
+
+
+def test_truncated_next_response_exits(impl, launch):
+    api, proc = launch(impl, "echo.handler")
+    api.push_truncated()
+    assert proc.wait(10) != 0, proc.describe()
+    assert not api.of_kind("response") and not api.of_kind("error")
