@@ -28,6 +28,12 @@ CASES = {
     ),
     "unicode": ("ValueError", "héllo ☃", [("unicode", "handler")]),
     "multiline": ("ValueError", "line one\nline two", [("multiline", "handler")]),
+    "chained": ("ValueError", "outer", [("chained", "handler")]),
+    "other_module": (
+        "LookupError",
+        "from another module",
+        [("other-module-call", "handler"), ("other-module-raise", "explode", "helper_mod.py")],
+    ),
 }
 
 
@@ -46,12 +52,18 @@ def test_error_document(impl, case, shared):
         "errorMessage": message,
         "errorType": error_type,
         "requestId": reply.request_id,
-        "stackTrace": [trace_entry(F, marker, function) for marker, function in frames],
+        "stackTrace": [trace_entry(*_where(frame)) for frame in frames],
     }, proc.describe()
     assert reply.header("Content-Type") in ("application/json", "application/vnd.aws.lambda.error+json")
 
 
-@pytest.mark.parametrize("case", ["key_error", "nested", "empty"])
+def _where(frame):
+    """(file, marker, function) of a frame given as (marker, function[, file])."""
+    marker, function, *filename = frame
+    return (filename[0] if filename else F), marker, function
+
+
+@pytest.mark.parametrize("case", ["key_error", "nested", "empty", "other_module"])
 def test_xray_cause_header(impl, case, shared):
     api, _ = shared.get(impl, "errors.handler")
     error_type, message, frames = CASES[case]
@@ -64,11 +76,12 @@ def test_xray_cause_header(impl, case, shared):
             {
                 "message": message,
                 "type": error_type,
-                "stack": [xray_frame(F, marker, function) for marker, function in frames],
+                "stack": [xray_frame(*_where(frame)) for frame in frames],
             }
         ],
-        "paths": [str(TESTDATA / F)],
+        "paths": cause["paths"],
     }
+    assert sorted(cause["paths"]) == sorted({str(TESTDATA / _where(frame)[0]) for frame in frames})
     assert list(cause["exceptions"][0]) == ["message", "type", "stack"]
 
 

@@ -22,11 +22,18 @@ def test_handler_from_argv(impl, launch):
 
 
 @ours_only
-def test_task_root_comes_first_on_sys_path(impl, launch, tmp_path):
+def test_task_root_is_on_sys_path_whatever_the_cwd(impl, launch, tmp_path):
     """Modules are found in LAMBDA_TASK_ROOT whatever the working directory."""
     api, proc = launch(impl, "pkg.sub.mod.handler", cwd=tmp_path)
     reply = invoke(api, {})
     assert json.loads(reply.body) == "pkg.sub.mod", proc.describe()
+
+
+@pytest.mark.parametrize("impl", [OURS, OFFICIAL])
+def test_task_root_comes_before_site_packages(impl, launch, tmp_path):
+    """The task root's own `yaml.py` wins over the installed PyYAML (ours: whatever the cwd)."""
+    api, proc = launch(impl, "shadowing.handler", cwd=tmp_path if impl == OURS else None)
+    assert json.loads(invoke(api, {}).body) == "task root", proc.describe()
 
 
 @pytest.mark.parametrize("impl", [OURS, OFFICIAL])

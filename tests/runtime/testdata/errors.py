@@ -1,5 +1,7 @@
 """Handlers that fail in the ways the error-document tests need."""
 
+import helper_mod
+
 
 class CustomError(Exception):
     pass
@@ -27,4 +29,11 @@ def handler(event, context):
         raise ValueError("héllo ☃")  # marker: unicode
     if case == "multiline":
         raise ValueError("line one\nline two")  # marker: multiline
+    if case == "chained":
+        try:
+            raise KeyError("inner")
+        except KeyError as inner:
+            raise ValueError("outer") from inner  # marker: chained
+    if case == "other_module":
+        helper_mod.explode()  # marker: other-module-call
     return "no error"
