@@ -368,3 +368,14 @@ def test_logging_first_imported_inside_the_handler(impl, launch, log_format):
     else:
         proc.wait_stdout(rf"(?m)^\[WARNING\]\t{TS}\t{reply.request_id}\tlazy {tag}$")
     assert proc.stderr == ""
+
+
+def test_non_ascii_is_written_as_utf8(impl, runtimes):
+    api, proc = runtimes.get(impl, "errors.handler")
+    invoke(api, {"case": "unicode"})
+    proc.wait_stdout("\\[ERROR\\] ValueError: héllo ☃\r")
+    api, proc = runtimes.get(impl, "logs.handler", AWS_LAMBDA_LOG_FORMAT="JSON")
+    tag = f"héllo-{_tag()}"
+    _run(api, "root_warning", tag)
+    proc.wait_stdout(f'"{tag}"')  # not \u-escaped
+    assert tag.encode() in proc.stdout_bytes
