@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import socket
+import time
 
 import orjson
 import pytest
@@ -158,3 +159,19 @@ def test_refused_expect_100_continue_is_answered_before_the_body(probe):
         b"Content-Length: 10\r\nExpect: 100-continue\r\n\r\n"
     )
     assert raw_request(probe.runtime_api, head).startswith(b"HTTP/1.1 400 ")
+
+
+def test_next_from_a_process_that_outlived_its_runtime_gets_500(tmp_path):
+    out = tmp_path / "out"
+    url = "http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/next"
+    child = f'sleep 0.3; curl -s --noproxy "*" -w " %{{http_code}}" {url} > {out}.tmp; mv {out}.tmp {out}'
+    # The child leaves the runtime's session, so killing the runtime's process group spares it.
+    script = f"setsid sh -c '{child}' & sleep 0.2; exit 3"
+    with Function(["sh", "-c", script]) as fn:
+        assert fn.invoke(b"{}").error_type == "Runtime.ExitError"
+        deadline = time.monotonic() + 20
+        while not out.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    body, status = out.read_text().rsplit(" ", 1)
+    assert status == "500"
+    assert orjson.loads(body)["errorMessage"].startswith("Container error.")

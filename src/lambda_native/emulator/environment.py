@@ -281,6 +281,17 @@ class Environment:
 
     def on_next(self, conn: RuntimeAPIConnection, head: http11.RequestHead) -> None:
         """`GET /next`: hand out the pending event, re-deliver the current one, or wait for the next."""
+        if self.proc is None:
+            # A process outliving its reset runtime (e.g. one that left the session): RAPID's 500.
+            conn.send(
+                http11.response(
+                    500,
+                    platform_errors.api_error(
+                        "ServerError", "Container error. Non-recoverable state. Runtime should exit promptly."
+                    ),
+                )
+            )
+            return
         if self.state == _INITIALIZING:
             self.t_first_next_ns = head.t_ns
             self.state = _READY
