@@ -231,3 +231,9 @@ def test_port_in_use_is_a_clear_error(serve):
         timeout=30,
     )
     assert run.returncode == 1 and f"cannot listen on 127.0.0.1:{port}".encode() in run.stderr
+
+
+def test_oversized_event_is_a_413(serve):
+    server = serve(TESTDATA, "--", *PROBE)
+    reply = server.invoke(b"x" * 6291557)
+    assert reply.status == 413 and reply.json()["errorType"] == "RequestTooLargeException"

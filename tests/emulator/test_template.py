@@ -69,3 +69,12 @@ def test_bad_templates(tmp_path, text, message):
 def test_missing_template(tmp_path):
     with pytest.raises(TemplateError, match="cannot read template"):
         read_template(str(tmp_path / "none.yaml"))
+
+
+def test_a_setting_that_is_not_a_number(tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Timeout: !Ref Nope\n"
+    )
+    with pytest.raises(TemplateError, match=r"Fn\.Timeout must be a number, got 'Nope'"):
+        read_template(str(path))

@@ -131,7 +131,7 @@ class Environment:
         (`begin(content_type)`, `data(bytes)`, `end(trailers)`).
         """
         if len(event) > platform_errors.MAX_RESPONSE_BYTES:
-            raise ValueError(
+            raise platform_errors.EventTooLarge(
                 f"the event is {len(event)} bytes; Lambda accepts at most "
                 f"{platform_errors.MAX_RESPONSE_BYTES} bytes for a synchronous invoke"
             )

@@ -18,6 +18,10 @@ MAX_STREAMED_RESPONSE_BYTES = 200 * 1024 * 1024
 """Largest streamed response (Lambda's documented response-streaming limit)."""
 
 
+class EventTooLarge(ValueError):
+    """An invoke's event is over the synchronous payload limit (the Invoke API refuses it)."""
+
+
 def error_document(error_type: str, message: str) -> bytes:
     """A platform error as the caller sees it: `{"errorType": ..., "errorMessage": ...}` (RIE key order)."""
     return orjson.dumps({"errorType": error_type, "errorMessage": message})

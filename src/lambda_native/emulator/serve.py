@@ -20,7 +20,7 @@ import socket
 
 from lambda_native.emulator import http11
 from lambda_native.emulator.environment import Environment
-from lambda_native.emulator.platform_errors import error_document
+from lambda_native.emulator.platform_errors import EventTooLarge, error_document
 
 INVOKE_ROUTE = re.compile(r"^/2015-03-31/functions/[^/]+/invocations/?$")
 STREAM_TRAILERS = "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"
@@ -48,10 +48,11 @@ class InvokeServer:
         stream = _ForwardedStream(conn)
         try:
             result = await env.invoke(body, head.headers, stream)
+        except EventTooLarge as exc:
+            conn.send(http11.response(413, error_document("RequestTooLargeException", str(exc))))
+            return
         except ValueError as exc:
-            status = 413 if "bytes" in str(exc) else 400
-            error_type = "RequestTooLargeException" if status == 413 else "InvalidRequestContentException"
-            conn.send(http11.response(status, error_document(error_type, str(exc))))
+            conn.send(http11.response(400, error_document("InvalidRequestContentException", str(exc))))
             return
         finally:
             self.free.put_nowait(env)

@@ -101,18 +101,25 @@ def read_template(path: str, logical_id: str | None = None, region: str = "us-ea
         code_uri = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(path)), code_uri))
     else:
         code_uri = os.path.dirname(os.path.abspath(path))
-    timeout = resolve(props.get("Timeout"))
-    memory = resolve(props.get("MemorySize"))
     name = resolve(props.get("FunctionName"))
     return FunctionTemplate(
         logical_id=logical_id,
         handler=_text(resolve(props.get("Handler"))),
-        timeout=None if timeout is None else float(timeout),
-        memory=None if memory is None else int(memory),
+        timeout=_number(float, resolve(props.get("Timeout")), f"{logical_id}.Timeout"),
+        memory=_number(int, resolve(props.get("MemorySize")), f"{logical_id}.MemorySize"),
         environment={str(k): _text(resolve(v)) for k, v in env.items()},
         code_uri=code_uri,
         function_name=name if isinstance(name, str) else logical_id,
     )
+
+
+def _number(kind, value, where: str):
+    if value is None:
+        return None
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise TemplateError(f"{where} must be a number, got {value!r}") from None
 
 
 def _variables(props: dict) -> dict:
