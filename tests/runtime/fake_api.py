@@ -51,18 +51,13 @@ class Request:
                 return value
         return None
 
-    def header_names(self) -> list[str]:
-        return [key.lower() for key, _ in self.headers]
-
     def trailer(self, name: str) -> str | None:
+        """The value of trailer `name` (case-insensitive), or None if absent."""
         name = name.lower()
         for key, value in self.trailers:
             if key.lower() == name:
                 return value
         return None
-
-    def json(self):
-        return json.loads(self.body)
 
     @property
     def kind(self) -> str:
@@ -91,14 +86,13 @@ class Request:
 class Invocation:
     """What the fake answers one `GET /next` with."""
 
-    __slots__ = ("body", "headers", "request_id", "status", "truncated")
+    __slots__ = ("body", "headers", "status", "truncated")
 
-    def __init__(self, status, headers, body, request_id, truncated=False):
-        self.truncated = truncated  # the connection drops before the announced body is complete
+    def __init__(self, status, headers, body, truncated=False):
         self.status = status
         self.headers = headers
         self.body = body
-        self.request_id = request_id
+        self.truncated = truncated  # the connection drops before the announced body is complete
 
 
 def _encode_body(body) -> bytes:
@@ -124,8 +118,7 @@ class FakeRuntimeAPI:
     def __init__(self):
         self._cond = threading.Condition()
         self._events = collections.deque()
-        self._replies = {"response": collections.deque(), "error": collections.deque()}
-        self._replies["init_error"] = collections.deque()
+        self._replies = {kind: collections.deque() for kind in ("response", "error", "init_error")}
         self._closing = False
         self._waiting = 0  # /next requests held open right now
         self.requests: list[Request] = []
@@ -206,19 +199,19 @@ class FakeRuntimeAPI:
         ]
         sent = [(name, str(value)) for name, value in fields if value is not None]
         sent += list((headers or {}).items())
-        self._queue(Invocation(200, sent, _encode_body(body), request_id))
+        self._queue(Invocation(200, sent, _encode_body(body)))
         return request_id
 
     def push_status(self, status: int, body=None) -> None:
         """Answer the next `/next` with `status` and an API-style error document."""
         if body is None:
             body = {"errorMessage": "scripted failure", "errorType": "Scripted"}
-        self._queue(Invocation(status, [("Content-Type", "application/json")], _encode_body(body), None))
+        self._queue(Invocation(status, [("Content-Type", "application/json")], _encode_body(body)))
 
     def push_truncated(self, body=b'{"cut": "short"}') -> None:
         """Answer the next `/next` with a body shorter than its Content-Length, then drop the connection."""
         headers = [("Lambda-Runtime-Aws-Request-Id", str(uuid.uuid4())), ("Content-Type", "application/json")]
-        self._queue(Invocation(200, headers, _encode_body(body), None, truncated=True))
+        self._queue(Invocation(200, headers, _encode_body(body), truncated=True))
 
     def _queue(self, invocation: Invocation) -> None:
         with self._cond:
@@ -278,6 +271,7 @@ class FakeRuntimeAPI:
         self.wait_for(polling, timeout, f"/next number {count}")
 
     def wait_init_error(self, timeout: float = 10) -> Request:
+        """The runtime's `POST /init/error`."""
         return self.wait_for(
             lambda requests: next((r for r in requests if r.kind == "init_error"), None),
             timeout,
@@ -285,6 +279,7 @@ class FakeRuntimeAPI:
         )
 
     def of_kind(self, kind: str) -> list[Request]:
+        """The requests so far of `kind` (see `Request.kind`)."""
         with self._cond:
             return [r for r in self.requests if r.kind == kind]
 
@@ -322,7 +317,7 @@ class FakeRuntimeAPI:
 def _make_handler(api: FakeRuntimeAPI):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # head and body go out in two writes: no delayed-ACK stall
+        disable_nagle_algorithm = True  # every write leaves at once (trickled pieces; no delayed-ACK stalls)
 
         def log_message(self, format, *args):
             pass
