@@ -49,7 +49,6 @@ class RuntimeProcess:
         pass_fds: tuple = (),
     ):
         self.impl = impl
-        self.api = api
         full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **BASE_ENV}
         full_env["LAMBDA_TASK_ROOT"] = str(task_root)
         if api is not None:
@@ -57,14 +56,12 @@ class RuntimeProcess:
         if impl == OFFICIAL:
             # awslambdaric only takes the handler from argv and only finds modules through its cwd.
             argv = [sys.executable, "-m", "awslambdaric", handler]
-            cwd = cwd or task_root
         else:
             argv = [sys.executable, "-m", "lambda_native"]
             if handler_in_argv:
                 argv.append(handler)
             elif handler is not None:
                 full_env["_HANDLER"] = handler
-            cwd = cwd or task_root
         for key, value in (env or {}).items():
             if value is None:
                 full_env.pop(key, None)
@@ -76,7 +73,7 @@ class RuntimeProcess:
         self.proc = subprocess.Popen(
             argv,
             env=full_env,
-            cwd=str(cwd),
+            cwd=str(cwd or task_root),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
