@@ -60,25 +60,44 @@ def hello_event() -> bytes:
 
 
 def json_event(target_bytes: int = JSON_EVENT_BYTES) -> bytes:
-    """A deterministic event of about `target_bytes`: records of mixed types, as an API batch carries."""
+    """A deterministic SQS batch of about `target_bytes`, the shape of a real ~1 MB Lambda event.
+
+    Each record carries its message body as a JSON string (an order of ~700 bytes) beside SQS's own
+    attributes, as an SQS trigger delivers it.
+    """
     records = []
     size = 0
     i = 0
     while size < target_bytes:
+        body = {
+            "order_id": f"ord-{i:08d}",
+            "customer": f"customer-{i % 997:04d}@example.com",
+            "items": [
+                {"sku": f"sku-{(i * 7 + k) % 10007:05d}", "quantity": 1 + (i + k) % 5, "unit_price": "12.50"}
+                for k in range(6)
+            ],
+            "note": "leave at the door" if i % 3 else "",
+        }
         record = {
-            "id": i,
-            "sku": f"sku-{i:08d}",
-            "name": f"Item number {i} with a longer descriptive name",
-            "price": round(i * 0.37 % 1000, 2),
-            "in_stock": i % 3 != 0,
-            "tags": ["alpha", "beta", "gamma"][: i % 4],
-            "dimensions": {"w": i % 50, "h": i % 70, "d": i % 90, "unit": "cm"},
-            "note": None if i % 5 else "fragile",
+            "messageId": f"{i:08x}-0000-4000-8000-{i * 2654435761 % 2**48:012x}",
+            "receiptHandle": f"AQEB{i:016x}" * 4,
+            "body": orjson.dumps(body).decode(),
+            "attributes": {
+                "ApproximateReceiveCount": "1",
+                "SentTimestamp": str(1_764_150_000_000 + i),
+                "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+                "ApproximateFirstReceiveTimestamp": str(1_764_150_000_100 + i),
+            },
+            "messageAttributes": {},
+            "md5OfBody": f"{i * 40503 % 2**128:032x}",
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:bench-queue",
+            "awsRegion": "us-east-1",
         }
         records.append(record)
         size += len(orjson.dumps(record)) + 1
         i += 1
-    return orjson.dumps({"batch": "bench", "records": records})
+    return orjson.dumps({"Records": records})
 
 
 def imports_event() -> bytes:
@@ -100,7 +119,7 @@ def imports_event() -> bytes:
 
 def json_answer_ok(answer: object) -> bool:
     """The `json` handler returns the event with `count` = its number of records."""
-    return isinstance(answer, dict) and answer.get("count") == len(answer.get("records", ())) > 1000
+    return isinstance(answer, dict) and answer.get("count") == len(answer.get("Records", ())) > 500
 
 
 CHECKS = {

@@ -1,7 +1,7 @@
-"""The `json` workload: a ~1 MB event parsed by the runtime, looked at, and returned whole."""
+"""The `json` workload: a ~1 MB SQS batch parsed by the runtime, looked at, and returned whole."""
 
 
 def handler(event, context):
-    """Return the event with a count of its records, so the runtime serialises ~1 MB back."""
-    event["count"] = len(event["records"])
+    """Return the batch with a count of its records, so the runtime serialises ~1 MB back."""
+    event["count"] = len(event["Records"])
     return event
