@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import socket
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
@@ -80,6 +81,75 @@ def cell_ratios(cell: Cell, cells: dict[tuple[str, str], Cell]) -> dict:
     return ratios
 
 
+def prepare(cells: Iterable[Cell], say: Callable[[str], None]) -> list[Cell]:
+    """Prepare each cell's task folder (builds included); the cells that are ready to measure."""
+    ready = []
+    for cell in cells:
+        say(f"preparing {cell.variant.name} x {cell.workload.name}")
+        try:
+            cell.prepared = cell.variant.prepare(cell.workload)
+            cell.event = cell.workload.event()
+        except PrepareError as exc:
+            cell.fail(f"prepare: {exc}")
+            continue
+        ready.append(cell)
+    return ready
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Keep the garbage collector from pausing the harness mid-sample; callers collect between samples."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def measure_cold(
+    ready: list[Cell], bare: BarePython | None, runs: int, cpu: int | None, say: Callable[[str], None]
+) -> list[tuple[float, int]]:
+    """One untimed start per cell, then `runs` rounds of cold starts round-robin; the bare row's samples."""
+    for cell in ready:  # page cache and any first-run costs out of the samples
+        try:
+            harness.cold_start(cell.prepared, cell.workload, cell.event, MEMORY_MB, cpu)
+        except Exception as exc:
+            cell.fail(f"warm-up cold start: {type(exc).__name__}: {exc}")
+    bare_samples: list[tuple[float, int]] = []
+    schedule: list = [*ready, bare] if bare else list(ready)
+    say(
+        f"{runs} rounds of cold starts over {len(ready)} rows" + (" and the bare interpreter" if bare else "")
+    )
+    for r, cell in round_robin(schedule, runs):
+        if cell is bare:
+            bare_samples.append(bare.sample(cpu))
+        else:
+            try:
+                sample = harness.cold_start(cell.prepared, cell.workload, cell.event, MEMORY_MB, cpu)
+            except Exception as exc:
+                cell.fail(f"cold start: {type(exc).__name__}: {exc}")
+            else:
+                cell.samples["init_ms"][r] = sample.init_ms
+                cell.samples["first_response_ms"][r] = sample.first_response_ms
+                cell.samples["peak_rss_kb"][r] = sample.peak_rss_kb
+        gc.collect()
+    return bare_samples
+
+
+def measure_warm(ready: list[Cell], invokes: int, cpu: int | None, say: Callable[[str], None]) -> None:
+    """`invokes` warm invokes for each cell, one cell after another."""
+    for cell in ready:
+        say(f"{invokes} warm invokes: {cell.variant.name} x {cell.workload.name}")
+        try:
+            cell.warm = harness.warm_invokes(
+                cell.prepared, cell.workload, cell.event, invokes, MEMORY_MB, cpu
+            )
+        except Exception as exc:
+            cell.fail(f"warm invokes: {type(exc).__name__}: {exc}")
+        gc.collect()
+
+
 def result_paths(out_dir: Path, created: datetime.datetime) -> dict[str, Path]:
     """`<out>/<date>-<host>.{json,md,png}`."""
     stem = f"{created:%Y-%m-%d}-{socket.gethostname()}"
@@ -104,51 +174,11 @@ def run_suite(
     pin_harness(placement)
     cells = {(v.name, w.name): Cell(v, w, runs) for w in workloads for v in variants}
 
-    for cell in cells.values():
-        say(f"preparing {cell.variant.name} x {cell.workload.name}")
-        try:
-            cell.prepared = cell.variant.prepare(cell.workload)
-            cell.event = cell.workload.event()
-        except PrepareError as exc:
-            cell.fail(f"prepare: {exc}")
-    ready = [c for c in cells.values() if c.prepared is not None]
-
-    for cell in ready:  # one untimed start each: page cache and any first-run costs out of the samples
-        try:
-            harness.cold_start(cell.prepared, cell.workload, cell.event, MEMORY_MB, placement.child_cpu)
-        except Exception as exc:
-            cell.fail(f"warm-up cold start: {type(exc).__name__}: {exc}")
-
+    ready = prepare(cells.values(), say)
     bare = BarePython() if reference else None
-    bare_samples: list[tuple[float, int]] = []
-    say(
-        f"{runs} rounds of cold starts over {len(ready)} cells"
-        + (" and the bare interpreter" if bare else "")
-    )
-    schedule: list = [*ready, bare] if bare else ready
-    for r, cell in round_robin(schedule, runs):
-        if cell is bare:
-            bare_samples.append(bare.sample(placement.child_cpu))
-            continue
-        try:
-            sample = harness.cold_start(
-                cell.prepared, cell.workload, cell.event, MEMORY_MB, placement.child_cpu
-            )
-        except Exception as exc:
-            cell.fail(f"cold start: {type(exc).__name__}: {exc}")
-            continue
-        cell.samples["init_ms"][r] = sample.init_ms
-        cell.samples["first_response_ms"][r] = sample.first_response_ms
-        cell.samples["peak_rss_kb"][r] = sample.peak_rss_kb
-
-    for cell in ready:
-        say(f"{warm_invokes} warm invokes: {cell.variant.name} x {cell.workload.name}")
-        try:
-            cell.warm = harness.warm_invokes(
-                cell.prepared, cell.workload, cell.event, warm_invokes, MEMORY_MB, placement.child_cpu
-            )
-        except Exception as exc:
-            cell.fail(f"warm invokes: {type(exc).__name__}: {exc}")
+    with collector_paused():
+        bare_samples = measure_cold(ready, bare, runs, placement.child_cpu, say)
+        measure_warm(ready, warm_invokes, placement.child_cpu, say)
 
     doc = {
         "schema": SCHEMA_ID,
@@ -188,8 +218,3 @@ def write_results(doc: dict, out_dir: Path, created: datetime.datetime) -> dict[
     paths["md"].write_text(markdown(doc))
     write_chart(doc, paths["png"])
     return paths
-
-
-def command_line(argv: Sequence[str]) -> str:
-    """How this run was started, for the result file."""
-    return " ".join(["python -m benchmarks", *argv]) if sys.argv else "python -m benchmarks"
