@@ -6,6 +6,7 @@ import base64
 import subprocess
 import sys
 import threading
+import time
 
 import orjson
 import pytest
@@ -107,7 +108,7 @@ def concurrent_pids(server, n: int) -> list[int]:
     results = [None] * n
 
     def one(i):
-        results[i] = server.invoke({"probe": "pid", "sleep": 0.5}).json()["pid"]
+        results[i] = server.invoke({"probe": "pid", "sleep": 0.3}).json()["pid"]
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
     for t in threads:
@@ -237,3 +238,22 @@ def test_oversized_event_is_a_413(serve):
     server = serve(TESTDATA, "--", *PROBE)
     reply = server.invoke(b"x" * 6291557)
     assert reply.status == 413 and reply.json()["errorType"] == "RequestTooLargeException"
+
+
+def test_invocation_types_and_log_tail(serve):
+    server = serve(TESTDATA, "--function-version", "7", "--", *PROBE)
+    dry = server.invoke({"probe": "echo"}, {"X-Amz-Invocation-Type": "DryRun"})
+    assert dry.status == 204 and dry.data == b""
+    tail = server.invoke({"probe": "echo"}, {"X-Amz-Log-Type": "Tail"})
+    assert tail.status == 200 and tail.headers["X-Amz-Executed-Version"] == "7"
+    log = base64.b64decode(tail.headers["X-Amz-Log-Result"]).decode().splitlines()
+    assert log[0].startswith("START RequestId: ") and log[0].endswith(" Version: 7")
+    assert log[-2].startswith("END RequestId: ") and log[-1].startswith("REPORT RequestId: ")
+    queued = server.invoke({"probe": "echo", "async": True}, {"X-Amz-Invocation-Type": "Event"})
+    assert queued.status == 202 and queued.data == b""
+    deadline = time.monotonic() + 20
+    while sum(line.startswith("REPORT") for line in server.lines) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sum(line.startswith("REPORT") for line in server.lines) == 2
+    bad = server.invoke({}, {"X-Amz-Invocation-Type": "Sometimes"})
+    assert bad.status == 400

@@ -9,20 +9,26 @@ Replies follow the RIE: 200 with the payload for a response, a function error, a
 `Task timed out after N.NN seconds`) or a too-large response; 502 with the error document when the
 runtime crashed or failed to initialise. Beyond the RIE: the runtime's Content-Type is passed on, a
 failed invoke carries `X-Amz-Function-Error: Unhandled` (as Lambda's Invoke API does), and a streamed
-response is forwarded chunk by chunk as it arrives, its error trailers included.
+response is forwarded chunk by chunk as it arrives, its error trailers included. The Invoke API's
+`X-Amz-Invocation-Type` (`Event`: 202 at once, run in the background; `DryRun`: 204) and
+`X-Amz-Log-Type: Tail` (`X-Amz-Log-Result`) are honoured, so `aws lambda invoke --endpoint-url` works.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 import socket
 
 from lambda_native.emulator import http11
 from lambda_native.emulator.environment import Environment
-from lambda_native.emulator.platform_errors import EventTooLarge, error_document
+from lambda_native.emulator.invocation import runtime_headers_from_invoke
+from lambda_native.emulator.platform_errors import MAX_RESPONSE_BYTES, EventTooLarge, error_document
+from lambda_native.emulator.report import end_line, start_line
 
 INVOKE_ROUTE = re.compile(r"^/2015-03-31/functions/[^/]+/invocations/?$")
+INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 STREAM_TRAILERS = "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"
 
 
@@ -32,6 +38,7 @@ class InvokeServer:
     def __init__(self, environments: list[Environment]) -> None:
         self.environments = environments
         self.free: asyncio.Queue[Environment] = asyncio.Queue()
+        self.background: set[asyncio.Task] = set()
         for env in environments:
             self.free.put_nowait(env)
 
@@ -44,33 +51,63 @@ class InvokeServer:
             )
             conn.send(http11.response(404, error_document("ResourceNotFoundException", message)))
             return
-        env = await self.free.get()
-        stream = _ForwardedStream(conn)
+        kind = head.headers.get("x-amz-invocation-type", "RequestResponse")
         try:
-            result = await env.invoke(body, head.headers, stream)
+            if kind not in INVOCATION_TYPES:
+                raise ValueError(f"X-Amz-Invocation-Type must be one of {', '.join(INVOCATION_TYPES)}")
+            if len(body) > MAX_RESPONSE_BYTES:
+                raise EventTooLarge(
+                    f"the event is {len(body)} bytes; the limit is {MAX_RESPONSE_BYTES} bytes"
+                )
+            runtime_headers_from_invoke(head.headers)
         except EventTooLarge as exc:
             conn.send(http11.response(413, error_document("RequestTooLargeException", str(exc))))
             return
         except ValueError as exc:
             conn.send(http11.response(400, error_document("InvalidRequestContentException", str(exc))))
             return
-        finally:
-            self.free.put_nowait(env)
+        if kind == "DryRun":
+            conn.send(http11.response(204, content_type=None))
+            return
+        if kind == "Event":
+            conn.send(http11.response(202, content_type=None))
+            task = asyncio.ensure_future(self._run(body, head.headers, None))
+            self.background.add(task)
+            task.add_done_callback(self.background.discard)
+            return
+        stream = _ForwardedStream(conn)
+        result = await self._run(body, head.headers, stream)
         if stream.started:
             return
-        headers = {}
+        version = self.environments[0].config.version
+        headers = {"X-Amz-Executed-Version": version}
         if result.error_type is not None:
             headers["X-Amz-Function-Error"] = "Unhandled"
+        if head.headers.get("x-amz-log-type", "").lower() == "tail":
+            headers["X-Amz-Log-Result"] = log_tail(result, version)
         status = (
             502 if result.error_type == "Runtime.ExitError" or (result.cold and _init_failed(result)) else 200
         )
         conn.send(http11.response(status, result.payload, headers, content_type=result.content_type))
+
+    async def _run(self, body: bytes, headers: dict[str, str], stream):
+        env = await self.free.get()
+        try:
+            return await env.invoke(body, headers, stream)
+        finally:
+            self.free.put_nowait(env)
 
     async def close(self) -> None:
         """Stop every environment's runtime and server."""
         for env in self.environments:
             await env.close()
             env.package.cleanup()
+
+
+def log_tail(result, version: str) -> str:
+    """`X-Amz-Log-Result`: the last 4 KB of the invoke's log (START, output, END, REPORT), base64."""
+    lines = [start_line(result.request_id, version), *result.logs, end_line(result.request_id), result.report]
+    return base64.b64encode("\n".join(lines).encode()[-4096:]).decode()
 
 
 def _init_failed(result) -> bool:
