@@ -175,3 +175,12 @@ def test_next_from_a_process_that_outlived_its_runtime_gets_500(tmp_path):
     body, status = out.read_text().rsplit(" ", 1)
     assert status == "500"
     assert orjson.loads(body)["errorMessage"].startswith("Container error.")
+
+
+def test_streamed_response_over_the_buffered_limit_gets_413_at_its_end(probe):
+    result, lines = probe_lines(probe, {"probe": "stream-too-large"})
+    assert result.error_type == "Function.ResponseSizeTooLarge"
+    assert result.json()["errorMessage"] == (
+        "Response payload size (7340032 bytes) exceeded maximum allowed payload size (6291556 bytes)."
+    )
+    assert lines[0].startswith("probe stream-too-large: 413 ")

@@ -85,6 +85,8 @@ while True:
         call("POST", f"/invocation/{rid}/error", doc, typed)
     elif probe == "stream":
         report("stream", *streaming(rid, [b"one,", b"two,", b"three"]))
+    elif probe == "stream-too-large":
+        report("stream-too-large", *streaming(rid, [b"y" * (1024 * 1024)] * 7))
     elif probe == "stream-error":
         doc = json.dumps({"errorMessage": "mid-stream", "errorType": "StreamBroke"}).encode()
         trailers = {
