@@ -28,7 +28,8 @@ The module layout, one job each: `http11` (HTTP parsing, no I/O), `runtime_api` 
 server's connections), `invocation` (one invoke's protocol logic and result), `environment` (the
 execution environment: process, timers, measurements), `process`, `memory`, `package` (zip / folder /
 command), `lambda_env` (the runtime's environment variables), `report`, `platform_errors`, `template`
-(SAM templates), `function` (this API), `invoke_cli`, `serve` and `serve_cli` (the commands).
+(SAM templates), `function` (this API), `options` (the commands' shared function options),
+`invoke_cli`, `serve` and `serve_cli` (the commands).
 """
 
 from lambda_native.emulator.function import Function

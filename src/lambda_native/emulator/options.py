@@ -50,7 +50,12 @@ def add_function_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--function-name", help="AWS_LAMBDA_FUNCTION_NAME (default test_function)")
     parser.add_argument("--function-version", help="AWS_LAMBDA_FUNCTION_VERSION (default $LATEST)")
     parser.add_argument("--region", help="AWS_REGION (default us-east-1)")
-    parser.add_argument("--log-format", choices=["Text", "JSON", "text", "json"], help="Lambda's log format")
+    parser.add_argument(
+        "--log-format",
+        type=lambda value: {"text": "Text", "json": "JSON"}.get(value.lower(), value),
+        choices=["Text", "JSON"],
+        help="Lambda's log format (Text or JSON, any case)",
+    )
     parser.add_argument("--log-level", help="application log level: TRACE DEBUG INFO WARN ERROR FATAL")
     parser.add_argument(
         "--template",
