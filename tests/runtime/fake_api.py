@@ -8,6 +8,7 @@ records every request in order, and answers the POST endpoints with scripted sta
 from __future__ import annotations
 
 import collections
+import http.client
 import json
 import sys
 import threading
@@ -27,6 +28,10 @@ TOO_LARGE_BODY = (
 )
 
 _DEFAULT = object()
+
+# http.server reads header lines through http.client, which refuses lines over 64 KiB; RAPID (Go's
+# net/http) takes up to 1 MiB of headers, and an X-Ray cause for a deep stack can exceed 64 KiB.
+http.client._MAXLINE = max(http.client._MAXLINE, 1 << 20)
 
 
 class Request:

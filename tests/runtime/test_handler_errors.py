@@ -4,6 +4,7 @@ stack trace with the runtime's own frames removed, the X-Ray cause header, the e
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -55,6 +56,21 @@ def test_error_document(impl, case, shared):
         "stackTrace": [trace_entry(*_where(frame)) for frame in frames],
     }, proc.describe()
     assert reply.header("Content-Type") in ("application/json", "application/vnd.aws.lambda.error+json")
+
+
+def test_recursion_error(impl, shared):
+    """The repeated frames are folded as `traceback.format_list` folds them."""
+    api, _ = shared.get(impl, "errors.handler")
+    reply = invoke(api, {"case": "recursion"})
+    doc = error_doc(reply)
+    assert (doc["errorType"], doc["errorMessage"]) == ("RecursionError", "maximum recursion depth exceeded")
+    *frames, folded = doc["stackTrace"]
+    assert (
+        frames == [trace_entry(F, "recursion-call", "handler")] + [trace_entry(F, "recurse", "recurse")] * 3
+    )
+    assert re.fullmatch(r"  \[Previous line repeated \d+ more times\]\n", folded)
+    cause = json.loads(reply.header("Lambda-Runtime-Function-XRay-Error-Cause"))
+    assert len(cause["exceptions"][0]["stack"]) > 500
 
 
 def _where(frame):

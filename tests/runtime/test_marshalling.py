@@ -77,7 +77,10 @@ def test_large_response_is_posted_whole(impl, shared):
     assert json.loads(reply.body) == "x" * 5_000_000
 
 
-@pytest.mark.parametrize(("case", "type_name"), [("datetime", "datetime"), ("set", "set")])
+@pytest.mark.parametrize(
+    ("case", "type_name"),
+    [("datetime", "datetime"), ("set", "set"), ("enum", "Color"), ("uuid", "UUID"), ("dataclass", "Pair")],
+)
 def test_unserialisable_result_is_a_marshal_error(impl, shared, case, type_name):
     api, _ = shared.get(impl, "results.handler")
     reply = invoke(api, {"case": case})
@@ -92,6 +95,28 @@ def test_unserialisable_result_is_a_marshal_error(impl, shared, case, type_name)
     cause = json.loads(reply.header("Lambda-Runtime-Function-XRay-Error-Cause"))
     assert cause["exceptions"] == [{"message": message, "type": "LambdaValidationError", "stack": []}]
     assert cause["paths"] == []
+
+
+def test_cyclic_result_is_a_marshal_error(impl, shared):
+    api, _ = shared.get(impl, "results.handler")
+    doc = error_doc(invoke(api, {"case": "cyclic"}))
+    assert doc["errorType"] == "Runtime.MarshalError"
+    assert doc["errorMessage"].startswith("Unable to marshal response: ")
+
+
+def test_deeply_nested_result(impl, shared):
+    """simplejson has no nesting limit short of Python's recursion limit (orjson stops at 255)."""
+    api, _ = shared.get(impl, "results.handler")
+    reply = invoke(api, {"case": "deep", "depth": 300})
+    assert reply.kind == "response", reply.body[:200]
+    assert reply.body.replace(b" ", b"") == b"[" * 300 + b"]" * 300
+
+
+def test_lone_surrogate_is_escaped(impl, shared):
+    api, _ = shared.get(impl, "results.handler")
+    reply = invoke(api, {"case": "surrogate"})
+    assert reply.kind == "response", reply.body[:200]
+    assert json.loads(reply.body) == {"s": "\ud800"}
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,10 @@ def helper(depth):
     return helper(depth - 1)  # marker: helper-recurse
 
 
+def recurse(depth):
+    return recurse(depth + 1)  # marker: recurse
+
+
 def handler(event, context):
     case = event["case"]
     if case == "key_error":
@@ -34,6 +38,8 @@ def handler(event, context):
             raise KeyError("inner")
         except KeyError as inner:
             raise ValueError("outer") from inner  # marker: chained
+    if case == "recursion":
+        return recurse(0)  # marker: recursion-call
     if case == "other_module":
         helper_mod.explode()  # marker: other-module-call
     return "no error"

@@ -1,10 +1,23 @@
 """Returns awkward values so the tests can check how each one is marshalled."""
 
 import collections
+import dataclasses
 import datetime
 import decimal
+import enum
+import uuid
 
 Point = collections.namedtuple("Point", ["x", "y"])
+
+
+class Color(enum.Enum):
+    RED = 1
+
+
+@dataclasses.dataclass
+class Pair:
+    left: int
+    right: int
 
 
 def handler(event, context):
@@ -39,6 +52,23 @@ def handler(event, context):
         return {"n": 12345678901234567890}
     if case == "int_keys":
         return {1: "one"}
+    if case == "enum":
+        return {"color": Color.RED}
+    if case == "uuid":
+        return {"id": uuid.UUID(int=1)}
+    if case == "dataclass":
+        return {"pair": Pair(1, 2)}
+    if case == "cyclic":
+        loop = []
+        loop.append(loop)
+        return loop
+    if case == "deep":
+        nested = []
+        for _ in range(event["depth"] - 1):
+            nested = [nested]
+        return nested
+    if case == "surrogate":
+        return {"s": "\ud800"}
     if case == "nested_bytes":
         return {"b": b"abc"}
     if case == "big_response":
