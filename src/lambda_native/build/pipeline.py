@@ -10,7 +10,7 @@ import shutil
 import sys
 import time
 
-from lambda_native.build import datafiles, glibc, nuitka, package, requirements, toolchain
+from lambda_native.build import datafiles, glibc, nuitka, package, requirements, toolchain, zigcache
 from lambda_native.build.errors import BuildError
 from lambda_native.build.handler import check_handler
 
@@ -132,10 +132,20 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     dist = os.path.join(work, "bootstrap.dist")
     shutil.rmtree(dist, ignore_errors=True)
 
-    if not options.quiet:
-        print(f"building {spec} from {options.src} for {target.runtime} with {tools.description}", file=out)
     command = nuitka.nuitka_command(entry, work, spec.module, extra)
-    env = nuitka.nuitka_env(python_path, tools.path_prefix, tools.env, zig="--zig" in tools.nuitka_options)
+    zig = "--zig" in tools.nuitka_options
+    path_prefix = list(tools.path_prefix)
+    ccache_env: dict[str, str] = {}
+    shim = zigcache.ccache_shim(tools.compiler, os.path.join(work, "zig-ccache"), work) if zig else None
+    if shim is not None:
+        path_prefix.insert(0, shim[0])
+        ccache_env = shim[1]
+    env = nuitka.nuitka_env(python_path, path_prefix, tools.env, zig=zig)
+    for name, value in ccache_env.items():
+        env.setdefault(name, value)
+    compiler = tools.description + (" via ccache" if shim is not None else "")
+    if not options.quiet:
+        print(f"building {spec} from {options.src} for {target.runtime} with {compiler}", file=out)
     progress = nuitka.Progress(out, quiet=options.quiet)
     started = time.monotonic()
     nuitka.run_nuitka(command, env, work, os.path.join(work, "nuitka.log"), progress)
@@ -154,7 +164,7 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
         glibc_floor=floor,
         handler=str(spec),
         target=target,
-        toolchain=tools.description,
+        toolchain=compiler,
         unzipped_bytes=package.unzipped_size(zip_path),
         zip_path=zip_path,
         zipped_bytes=os.path.getsize(zip_path),
