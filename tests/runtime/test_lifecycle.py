@@ -125,3 +125,20 @@ def test_no_handler_given_is_an_init_error(impl, launch):
     doc = json.loads(api.wait_init_error().body)
     assert doc["errorType"] == "Runtime.MalformedHandlerName"
     assert "_HANDLER" in doc["errorMessage"]
+
+
+@ours_only
+def test_async_handler_runs_on_the_loop_set_up_at_init(impl, launch):
+    """Objects made at import on the current event loop (clients, futures) stay usable in the handler."""
+    api, _ = launch(impl, "async_init_loop.handler")
+    for _ in range(2):
+        reply = invoke(api, {})
+        assert json.loads(reply.body) == {"same_loop": True, "value": "resolved on the init loop"}, reply.body
+
+
+@ours_only
+def test_sigterm_without_callbacks_exits_0(impl, launch):
+    api, proc = launch(impl, "echo.handler")
+    api.wait_polling(1)
+    proc.signal(signal.SIGTERM)
+    assert proc.wait(10) == 0, proc.describe()
