@@ -22,6 +22,19 @@ def test_handler_from_argv(impl, launch):
 
 
 @ours_only
+def test_argv_handler_wins_over_the_environment(impl, launch):
+    api, proc = launch(impl, "echo.describe", handler_in_argv=True, env={"_HANDLER": "echo.handler"})
+    reply = invoke(api, {"k": 1})
+    assert json.loads(reply.body) == {"type": "dict", "value": {"k": 1}}, proc.describe()
+
+
+@ours_only
+def test_without_a_task_root_modules_come_from_the_cwd(impl, launch):
+    api, proc = launch(impl, "echo.handler", env={"LAMBDA_TASK_ROOT": None})
+    assert json.loads(invoke(api, {"k": 1}).body) == {"k": 1}, proc.describe()
+
+
+@ours_only
 def test_task_root_is_on_sys_path_whatever_the_cwd(impl, launch, tmp_path):
     """Modules are found in LAMBDA_TASK_ROOT whatever the working directory."""
     api, proc = launch(impl, "pkg.sub.mod.handler", cwd=tmp_path)
