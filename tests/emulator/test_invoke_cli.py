@@ -187,3 +187,17 @@ def test_template_code_uri_with_bootstrap_and_options_winning():
 def test_bad_template_is_a_clear_error():
     run = lambda_native("invoke", "--template", TESTDATA / "template.yaml", stdin=b"{}")
     assert run.returncode == 2 and b"name the one to run" in run.stderr
+
+
+def test_env_file_in_sams_json_form(tmp_path):
+    env_file = tmp_path / "env.json"
+    env_file.write_text('{"Parameters": {"P": "1", "X": "global"}, "EnvFunction": {"X": "own", "N": 5}}')
+    template = TESTDATA / "template.yaml"
+    command = ["--", sys.executable, "-m", "lambda_native"]
+    run = lambda_native("invoke", "--template", template, "EnvFunction", "--env-file", env_file, *command)
+    assert run.returncode == 0, run.stderr
+    env = orjson.loads(run.stdout)
+    assert (env["P"], env["X"], env["N"]) == ("1", "own", "5")
+    env_file.write_text("[1, 2]")
+    run = lambda_native("invoke", "--template", template, "EnvFunction", "--env-file", env_file, *command)
+    assert run.returncode == 2 and b"expected a JSON object" in run.stderr

@@ -69,6 +69,7 @@ def function_settings(args: argparse.Namespace, command: list[str] | None) -> di
     """Keyword arguments for `Function` / `Environment` from the parsed options (raises UsageError)."""
     settings: dict = {}
     env: dict[str, str] = {}
+    tpl = None
     source = args.path
     region = args.region or "us-east-1"
     if args.template:
@@ -91,7 +92,9 @@ def function_settings(args: argparse.Namespace, command: list[str] | None) -> di
         if source is None:
             source = tpl.code_uri
     if args.env_file:
-        env.update(read_env_file(args.env_file, settings.get("function_name")))
+        keys = [tpl.logical_id] if tpl is not None else []
+        keys += [name for name in (args.function_name, settings.get("function_name")) if name]
+        env.update(read_env_file(args.env_file, keys))
     for item in args.env:
         key, sep, value = item.partition("=")
         if not key:
@@ -119,8 +122,12 @@ def function_settings(args: argparse.Namespace, command: list[str] | None) -> di
     return settings
 
 
-def read_env_file(path: str, function_name: str | None = None) -> dict[str, str]:
-    """Variables from `path`: `K=V` lines (# comments, optional quotes) or a JSON object."""
+def read_env_file(path: str, function_keys: list[str] | None = None) -> dict[str, str]:
+    """Variables from `path`: `K=V` lines (# comments, optional quotes) or a JSON object.
+
+    JSON in SAM's `--env-vars` form (`{"Parameters": {...}, "<LogicalId or name>": {...}}`) gives the
+    `Parameters` merged with the function's own section; any other object is taken as flat variables.
+    """
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -131,10 +138,14 @@ def read_env_file(path: str, function_name: str | None = None) -> dict[str, str]
             doc = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
             raise UsageError(f"--env-file {path} is not valid JSON: {exc}") from None
-        if function_name and isinstance(doc.get(function_name), dict):
-            doc = doc[function_name]
-        elif isinstance(doc.get("Parameters"), dict):
-            doc = doc["Parameters"]
+        if not isinstance(doc, dict):
+            raise UsageError(f"--env-file {path}: expected a JSON object")
+        sections = [key for key in ["Parameters", *(function_keys or [])] if isinstance(doc.get(key), dict)]
+        if sections:
+            merged: dict = {}
+            for key in sections:
+                merged.update(doc[key])
+            doc = merged
         bad = [k for k, v in doc.items() if isinstance(v, (dict, list))]
         if bad:
             raise UsageError(f"--env-file {path}: values of {', '.join(bad)} are not plain values")
