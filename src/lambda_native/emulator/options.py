@@ -133,7 +133,7 @@ def read_env_file(path: str, function_keys: list[str] | None = None) -> dict[str
             text = f.read()
     except OSError as exc:
         raise UsageError(f"--env-file {path}: {exc.strerror}") from None
-    if text.lstrip().startswith("{"):
+    if text.lstrip().startswith(("{", "[")):
         try:
             doc = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
