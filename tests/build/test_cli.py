@@ -158,3 +158,15 @@ def test_a_failing_compile_shows_the_command_and_its_output(tmp_path, capsys):
     assert f"full log: {tmp_path / 'nuitka.log'}" in message
     assert "compiling Python to C" in capsys.readouterr().out
     assert "error: boom" in (tmp_path / "nuitka.log").read_text()
+
+
+def test_a_nuitka_error_is_shown_with_its_command(tmp_path):
+    result = run_build(
+        "--nuitka-option=--no-such-option", "--out", str(tmp_path), "--work-dir", str(tmp_path / "w")
+    )
+    assert result.returncode == 2
+    assert "Nuitka failed (exit status" in result.stderr
+    assert "command: " in result.stderr and "-m nuitka --standalone" in result.stderr
+    assert "--no-such-option" in result.stderr
+    assert f"full log: {tmp_path / 'w' / 'nuitka.log'}" in result.stderr
+    assert not (tmp_path / "function.zip").exists()

@@ -45,6 +45,13 @@ def parser() -> argparse.ArgumentParser:
         default=".build",
         help="where Nuitka works and its log is kept (default: .build); reused by later builds",
     )
+    p.add_argument(
+        "--nuitka-option",
+        action="append",
+        default=[],
+        metavar="OPTION",
+        help="an extra Nuitka option, e.g. --nuitka-option=--include-module=mod (repeatable)",
+    )
     p.add_argument("--quiet", action="store_true", help="print only the summary")
     p.add_argument(
         "--c-floor",
@@ -114,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             target=args.target,
             requirements=args.requirements,
             quiet=args.quiet,
+            nuitka_options=args.nuitka_option,
         )
         result = build(options)
     except BuildError as exc:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import time
 
 from lambda_native.build import datafiles, glibc, nuitka, package, requirements, toolchain, zigcache
 from lambda_native.build.errors import BuildError
@@ -21,7 +20,7 @@ RUNTIME_MODULE = "lambda_native.runtime.bootstrap"
 class BuildOptions:
     """What the user asked for (paths as given)."""
 
-    __slots__ = ("handler", "out", "quiet", "requirements", "src", "target", "work")
+    __slots__ = ("handler", "nuitka_options", "out", "quiet", "requirements", "src", "target", "work")
 
     def __init__(
         self,
@@ -32,6 +31,7 @@ class BuildOptions:
         target: str = "al2023",
         requirements: str | None = None,
         quiet: bool = False,
+        nuitka_options: list[str] | None = None,
     ) -> None:
         self.handler = handler
         self.src = src
@@ -40,6 +40,7 @@ class BuildOptions:
         self.target = target
         self.requirements = requirements
         self.quiet = quiet
+        self.nuitka_options = list(nuitka_options or [])  # passed to Nuitka after ours
 
 
 class BuildResult:
@@ -91,8 +92,8 @@ def check_glibc(root: str, target: toolchain.Target) -> tuple[int, ...] | None:
     return glibc.floor_of(needs)
 
 
-def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
-    """Build `options.handler` from `options.src` into `<out>/function.zip`; BuildError on any problem."""
+def preflight(options: BuildOptions):
+    """Every check that needs no compiling: (handler spec, target, toolchain, runtime root) or BuildError."""
     spec = check_handler(options.handler, options.src)
     if options.target not in toolchain.TARGETS:
         raise BuildError(
@@ -105,7 +106,23 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     tools = toolchain.choose_toolchain(target)
     runtime_root = package_root()
     check_runtime(runtime_root)
+    return spec, target, tools, runtime_root
 
+
+def compiler_setup(tools: toolchain.Toolchain, work: str, python_path: list[str]) -> tuple[dict, str]:
+    """Nuitka's environment (ccache in front of zig when there is ccache) and the compiler's description."""
+    zig = "--zig" in tools.nuitka_options
+    shim = zigcache.ccache_shim(tools.compiler, os.path.join(work, "zig-ccache"), work) if zig else None
+    path_prefix = ([shim[0]] if shim else []) + tools.path_prefix
+    env = nuitka.nuitka_env(python_path, path_prefix, tools.env, zig=zig)
+    for name, value in (shim[1] if shim else {}).items():
+        env.setdefault(name, value)  # the user's own ccache settings win
+    return env, tools.description + (" via ccache" if shim else "")
+
+
+def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
+    """Build `options.handler` from `options.src` into `<out>/function.zip`; BuildError on any problem."""
+    spec, target, tools, runtime_root = preflight(options)
     src = os.path.abspath(options.src)
     work = os.path.abspath(options.work)
     out_dir = os.path.abspath(options.out)
@@ -115,7 +132,7 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     shipped = datafiles.data_files(src, tuple(skip))
 
     python_path = [src]
-    extra = list(tools.nuitka_options)
+    extra = tools.nuitka_options + options.nuitka_options
     if options.requirements is not None:
         site = os.path.join(work, "requirements")
         if not options.quiet:
@@ -132,24 +149,13 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     dist = os.path.join(work, "bootstrap.dist")
     shutil.rmtree(dist, ignore_errors=True)
 
-    command = nuitka.nuitka_command(entry, work, spec.module, extra)
-    zig = "--zig" in tools.nuitka_options
-    path_prefix = list(tools.path_prefix)
-    ccache_env: dict[str, str] = {}
-    shim = zigcache.ccache_shim(tools.compiler, os.path.join(work, "zig-ccache"), work) if zig else None
-    if shim is not None:
-        path_prefix.insert(0, shim[0])
-        ccache_env = shim[1]
-    env = nuitka.nuitka_env(python_path, path_prefix, tools.env, zig=zig)
-    for name, value in ccache_env.items():
-        env.setdefault(name, value)
-    compiler = tools.description + (" via ccache" if shim is not None else "")
+    env, compiler = compiler_setup(tools, work, python_path)
     if not options.quiet:
         print(f"building {spec} from {options.src} for {target.runtime} with {compiler}", file=out)
     progress = nuitka.Progress(out, quiet=options.quiet)
-    started = time.monotonic()
+    command = nuitka.nuitka_command(entry, work, spec.module, extra)
     nuitka.run_nuitka(command, env, work, os.path.join(work, "nuitka.log"), progress)
-    compile_seconds = time.monotonic() - started
+    compile_seconds = progress.elapsed()
     if not os.path.isfile(os.path.join(dist, "bootstrap")):
         raise BuildError(f"Nuitka finished but {dist}/bootstrap is missing; see {work}/nuitka.log")
 

@@ -1,0 +1,146 @@
+"""The Dockerfile: builds examples/hello on a Debian base made here, and its image runs the native bootstrap
+with no Python in it, answering the emulator on the host's 127.0.0.1.
+
+Needs a Docker daemon (DOCKER_HOST, or the default socket); the base image is made with debootstrap when
+it is missing. No registry is used: builds run with the classic builder and host networking.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import uuid
+import zipfile
+
+import pytest
+
+from lambda_native.build import glibc
+from lambda_native.emulator import Function
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.docker
+
+BASE_IMAGE = "lambda-native-test/debian-minbase:bookworm"
+IMAGE = "lambda-native-test/hello-native"
+EXPORT = "lambda-native-test/hello-export"
+# What the runtime reads from its environment; `docker run -e NAME` passes each on from the emulator.
+FORWARDED = (
+    "AWS_LAMBDA_RUNTIME_API",
+    "_HANDLER",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "TZ",
+    "LANG",
+)
+
+
+def docker(*args: str, check: bool = True, timeout: float = 1800, **kwargs) -> subprocess.CompletedProcess:
+    env = dict(os.environ, DOCKER_BUILDKIT="0")
+    return subprocess.run(
+        ["docker", *args], env=env, capture_output=True, text=True, timeout=timeout, check=check, **kwargs
+    )
+
+
+@pytest.fixture(scope="session")
+def daemon():
+    if shutil.which("docker") is None:
+        pytest.skip("no docker client")
+    info = docker("info", check=False, timeout=30)
+    if info.returncode != 0:
+        pytest.skip(f"no Docker daemon: {info.stderr.strip()}")
+
+
+@pytest.fixture(scope="session")
+def base_image(daemon, tmp_path_factory) -> str:
+    """A Debian bookworm minbase image (no Python), imported from debootstrap's output if missing."""
+    if docker("image", "inspect", BASE_IMAGE, check=False).returncode == 0:
+        return BASE_IMAGE
+    if shutil.which("debootstrap") is None:
+        pytest.skip("no base image and no debootstrap to make one")
+    rootfs = tmp_path_factory.mktemp("rootfs")
+    subprocess.run(
+        ["debootstrap", "--variant=minbase", "bookworm", str(rootfs)], check=True, capture_output=True
+    )
+    tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+    docker("import", "-", BASE_IMAGE, stdin=tar.stdout)
+    assert tar.wait() == 0
+    return BASE_IMAGE
+
+
+def build_target(base: str, target: str, tag: str) -> None:
+    result = docker(
+        "build",
+        "--network",
+        "host",
+        "--build-arg",
+        f"BASE_IMAGE={base}",
+        "--target",
+        target,
+        "-t",
+        tag,
+        ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+
+
+@pytest.fixture(scope="session")
+def docker_zip(base_image, tmp_path_factory) -> str:
+    """dist/function.zip as the Dockerfile's export stage leaves it (taken out with create + cp)."""
+    build_target(base_image, "export", EXPORT)
+    container = docker("create", EXPORT, "/none").stdout.strip()
+    out = tmp_path_factory.mktemp("docker-dist")
+    try:
+        docker("cp", f"{container}:/function.zip", str(out / "function.zip"))
+    finally:
+        docker("rm", container)
+    return str(out / "function.zip")
+
+
+def test_dockerfile_builds_the_example_zip(docker_zip, tmp_path):
+    with zipfile.ZipFile(docker_zip) as archive:
+        infos = {info.filename: info for info in archive.infolist()}
+        assert stat.S_IMODE(infos["bootstrap"].external_attr >> 16) == 0o755
+        assert "greeting.txt" in infos
+        archive.extractall(tmp_path)
+    assert glibc.floor_of(glibc.scan_tree(str(tmp_path))) <= (2, 34)
+    with Function(docker_zip) as fn:
+        assert fn.invoke({"name": "Docker"}).json()["message"] == "Hello, Docker!"
+
+
+def test_image_runs_the_bootstrap_without_python(base_image, docker_zip):
+    build_target(base_image, "image", IMAGE)
+    probe = docker(
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--entrypoint",
+        "/bin/sh",
+        IMAGE,
+        "-c",
+        "ls /usr/bin/python* /usr/local/bin/python* 2>/dev/null",
+        check=False,
+    )
+    assert probe.stdout.strip() == "", "the image must hold no Python"
+    name = f"lambda-native-test-{uuid.uuid4().hex[:8]}"
+    command = ["docker", "run", "--rm", "--name", name, "--network", "host"]
+    for variable in FORWARDED:
+        command += ["-e", variable]
+    try:
+        with Function(None, command=[*command, IMAGE], timeout=30) as fn:
+            result = fn.invoke({"name": "container"})
+            assert result.ok, result.payload
+            assert result.json()["message"] == "Hello, container!"
+            assert fn.invoke({"error": "boom"}).status == "error"
+    finally:
+        docker("rm", "-f", name, check=False)
