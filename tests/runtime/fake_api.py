@@ -232,7 +232,7 @@ class FakeRuntimeAPI:
 
     # -- observing -------------------------------------------------------------------------------
 
-    def wait_for(self, predicate, timeout: float = 10, what: str = "condition"):
+    def wait_for(self, predicate, timeout: float = 20, what: str = "condition"):
         """Wait until `predicate(requests)` returns something truthy; return it.
 
         Gives up early, with the process's output, if the watched runtime process has exited.
@@ -255,7 +255,7 @@ class FakeRuntimeAPI:
                     raise TimeoutError(f"{reason} waiting for {what}; requests: {self.requests}\n{detail}")
                 self._cond.wait(min(left, 0.1))
 
-    def wait_reply(self, request_id: str, timeout: float = 10) -> Request:
+    def wait_reply(self, request_id: str, timeout: float = 20) -> Request:
         """The runtime's `/response` or `/error` for `request_id`."""
 
         def find(requests):
@@ -266,7 +266,7 @@ class FakeRuntimeAPI:
 
         return self.wait_for(find, timeout, f"a reply for {request_id}")
 
-    def wait_polling(self, count: int = 1, timeout: float = 10) -> None:
+    def wait_polling(self, count: int = 1, timeout: float = 20) -> None:
         """Wait until the runtime has sent its `count`-th `/next` and is waiting on it."""
 
         def polling(requests):
@@ -275,7 +275,7 @@ class FakeRuntimeAPI:
 
         self.wait_for(polling, timeout, f"/next number {count}")
 
-    def wait_init_error(self, timeout: float = 10) -> Request:
+    def wait_init_error(self, timeout: float = 20) -> Request:
         """The runtime's `POST /init/error`."""
         return self.wait_for(
             lambda requests: next((r for r in requests if r.kind == "init_error"), None),

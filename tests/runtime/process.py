@@ -111,13 +111,27 @@ class RuntimeProcess:
         with self._cond:
             return bytes(self._out)
 
-    def wait_stdout(self, pattern: str, timeout: float = 10) -> re.Match:
+    def wait_stdout(self, pattern: str, timeout: float = 20) -> re.Match:
         """Wait until stdout matches the regular expression `pattern`; return the match."""
         return self._wait_output(self._out, "stdout", pattern, timeout)
 
-    def wait_stderr(self, pattern: str, timeout: float = 10) -> re.Match:
+    def wait_stderr(self, pattern: str, timeout: float = 20) -> re.Match:
         """Wait until stderr matches the regular expression `pattern`; return the match."""
         return self._wait_output(self._err, "stderr", pattern, timeout)
+
+    def wait_output(self, pattern: str, timeout: float = 20) -> re.Match:
+        """Wait until stdout or stderr matches `pattern` (the runtime may log to either)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for buffer in (self._out, self._err):
+                with self._cond:
+                    match = re.search(pattern, buffer.decode("utf-8", "replace"))
+                if match:
+                    return match
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no output matched {pattern!r}:\n{self.describe()}")
+            with self._cond:
+                self._cond.wait(0.1)
 
     def _wait_output(self, buffer, name, pattern, timeout):
         regex = re.compile(pattern)
@@ -132,7 +146,7 @@ class RuntimeProcess:
                     raise TimeoutError(f"{name} never matched {pattern!r}:\n{self.describe()}")
                 self._cond.wait(min(left, 0.2))
 
-    def wait(self, timeout: float = 10) -> int:
+    def wait(self, timeout: float = 20) -> int:
         """Wait for the process to exit and its output to be fully read; return the exit code."""
         try:
             code = self.proc.wait(timeout)

@@ -33,7 +33,7 @@ def xray_frame(filename: str, marker: str, function: str) -> dict:
     return {"label": function, "path": str(TESTDATA / filename), "line": number}
 
 
-def invoke(api, body=b"{}", timeout: float = 10, **headers):
+def invoke(api, body=b"{}", timeout: float = 20, **headers):
     """Queue one event and return the runtime's reply (its /response or /error request)."""
     request_id = api.push(body, **headers)
     return api.wait_reply(request_id, timeout)
@@ -123,7 +123,7 @@ class FrameReader:
             self.garbage = buffer
             self._cond.notify_all()
 
-    def wait_frame(self, predicate, timeout: float = 10) -> Frame:
+    def wait_frame(self, predicate, timeout: float = 20) -> Frame:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
@@ -135,5 +135,5 @@ class FrameReader:
                     raise TimeoutError(f"no matching frame; frames so far: {self.frames}")
                 self._cond.wait(left)
 
-    def containing(self, text: str, timeout: float = 10) -> Frame:
+    def containing(self, text: str, timeout: float = 20) -> Frame:
         return self.wait_frame(lambda frame: text.encode() in frame.payload, timeout)

@@ -131,7 +131,7 @@ def test_loading_failure_reports_the_official_error(impl, case, runs, syntax_roo
     _, error_type, message, trace = FAILS[case]
     if case == "syntax_error":
         message, trace = _syntax_expectation(syntax_root)
-    assert proc.wait(10) == 1, proc.describe()
+    assert proc.wait(20) == 1, proc.describe()
     init_error = api.wait_init_error()
     doc = json.loads(init_error.body)
     assert list(doc) == ERROR_DOC_KEYS
@@ -151,7 +151,7 @@ def test_loading_failure_reports_the_official_error(impl, case, runs, syntax_roo
 @pytest.mark.parametrize("case", ["missing_dependency", "raises_on_import", "syntax_error"])
 def test_init_failure_logs_the_warning_and_the_error_line(impl, case, runs):
     api, proc = runs[impl, case]
-    proc.wait(10)
+    proc.wait(20)
     doc = json.loads(api.wait_init_error().body)
     lines = [f"[ERROR] {doc['errorType']}: {doc['errorMessage']}", "Traceback (most recent call last):"]
     for entry in doc["stackTrace"]:
@@ -165,7 +165,7 @@ def test_init_failure_logs_the_warning_and_the_error_line(impl, case, runs):
 
 def test_init_failure_in_json_format(impl, launch):
     api, proc = launch(impl, "import_error.handler", env={"AWS_LAMBDA_LOG_FORMAT": "JSON"})
-    assert proc.wait(10) == 1, proc.describe()
+    assert proc.wait(20) == 1, proc.describe()
     warning, error = (json.loads(line) for line in proc.stdout.splitlines())
     assert list(warning) == ["timestamp", "level", "message", "logger", "requestId"]
     assert re.fullmatch(JSON_TS, warning["timestamp"])
@@ -187,7 +187,7 @@ def test_init_failure_on_the_telemetry_fd(impl, launch):
     env = {"_LAMBDA_TELEMETRY_LOG_FD": str(reader.write_fd)}
     api, proc = launch(impl, "import_error.handler", env=env, pass_fds=(reader.write_fd,))
     reader.start()
-    assert proc.wait(10) == 1, proc.describe()
+    assert proc.wait(20) == 1, proc.describe()
     reader.containing("Runtime.ImportModuleError")
     warning, error = reader.frames
     assert warning.type == TEXT_FRAMES["NOTSET"]

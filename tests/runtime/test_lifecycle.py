@@ -52,7 +52,7 @@ def test_task_root_comes_before_site_packages(impl, launch, tmp_path):
 @pytest.mark.parametrize("impl", [OURS, OFFICIAL])
 def test_missing_runtime_api_variable(impl, launch):
     proc = launch.process(impl, "echo.handler", None)
-    assert proc.wait(10) != 0
+    assert proc.wait(20) != 0
     assert "AWS_LAMBDA_RUNTIME_API" in proc.stderr, proc.describe()
 
 
@@ -62,7 +62,7 @@ def test_unreachable_runtime_api(impl, launch):
         probe.bind(("127.0.0.1", 0))
         address = f"127.0.0.1:{probe.getsockname()[1]}"
     proc = launch.process(impl, "echo.handler", None, env={"AWS_LAMBDA_RUNTIME_API": address})
-    assert proc.wait(10) != 0
+    assert proc.wait(20) != 0
     assert address in proc.stderr, proc.describe()
 
 
@@ -70,7 +70,7 @@ def test_unreachable_runtime_api(impl, launch):
 @pytest.mark.parametrize("address", ["no-port-here", "127.0.0.1:notaport", ""])
 def test_malformed_runtime_api_address(impl, launch, address):
     proc = launch.process(impl, "echo.handler", None, env={"AWS_LAMBDA_RUNTIME_API": address})
-    assert proc.wait(10) != 0
+    assert proc.wait(20) != 0
     assert "AWS_LAMBDA_RUNTIME_API" in proc.stderr, proc.describe()
 
 
@@ -107,7 +107,7 @@ def test_sigterm_runs_shutdown_callbacks_and_exits_0(impl, launch, tmp_path, aft
         assert json.loads(invoke(api, {}).body) == "alive", proc.describe()
     api.wait_polling(2 if after_invoke else 1)
     proc.signal(signal.SIGTERM)
-    assert proc.wait(10) == 0, proc.describe()
+    assert proc.wait(20) == 0, proc.describe()
     # Newest first, as documented (and as atexit does); the async one is awaited.
     assert marker.read_text().splitlines() == ["async", "called", "decorated"]
 
@@ -118,7 +118,7 @@ def test_a_failing_shutdown_callback_is_reported_and_the_rest_still_run(impl, la
     api, proc = launch(impl, "shutdown_failing.handler", env={"SHUTDOWN_MARKER": str(marker)})
     api.wait_polling(1)
     proc.signal(signal.SIGTERM)
-    assert proc.wait(10) == 0, proc.describe()
+    assert proc.wait(20) == 0, proc.describe()
     assert marker.read_text() == "survivor\n"
     assert "shutdown callback failed on purpose" in proc.stderr
 
@@ -134,7 +134,7 @@ def test_healthy_start_and_invoke_print_nothing(impl, launch):
 @ours_only
 def test_no_handler_given_is_an_init_error(impl, launch):
     api, proc = launch(impl, None)
-    assert proc.wait(10) == 1, proc.describe()
+    assert proc.wait(20) == 1, proc.describe()
     doc = json.loads(api.wait_init_error().body)
     assert doc["errorType"] == "Runtime.MalformedHandlerName"
     assert "_HANDLER" in doc["errorMessage"]
@@ -154,4 +154,4 @@ def test_sigterm_without_callbacks_exits_0(impl, launch):
     api, proc = launch(impl, "echo.handler")
     api.wait_polling(1)
     proc.signal(signal.SIGTERM)
-    assert proc.wait(10) == 0, proc.describe()
+    assert proc.wait(20) == 0, proc.describe()

@@ -141,8 +141,8 @@ def test_print_and_stderr_are_unbuffered(impl, runtimes):
     tag = _tag()
     _run(api, "print", tag)
     # Written while the process keeps running: a buffered stream would hold these back.
-    proc.wait_stdout(rf"(?m)^printed {tag}$", timeout=5)
-    proc.wait_stderr(rf"(?m)^to stderr {tag}$", timeout=5)
+    proc.wait_stdout(rf"(?m)^printed {tag}$", timeout=10)
+    proc.wait_stderr(rf"(?m)^to stderr {tag}$", timeout=10)
     assert proc.running
 
 
