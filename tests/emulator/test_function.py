@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 import orjson
 import pytest
 
@@ -261,3 +265,42 @@ def test_a_bootstrap_that_cannot_be_executed(tmp_path):
     assert result.json()["errorMessage"] == (
         f"RequestId: {result.request_id} Error: fork/exec {bootstrap}: No such file or directory"
     )
+
+
+ONE_SHOT_RUNTIME = (
+    'API="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"; H=$(mktemp); '
+    'curl -s -o /dev/null -D "$H" "$API/invocation/next"; '
+    "ID=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' \"$H\" | tr -d '\\r' | cut -d' ' -f2); "
+    'curl -s -o /dev/null -d \'"ok"\' "$API/invocation/$ID/response"; sleep 60'
+)
+
+
+def test_the_one_shot_runtime_answers_then_stays():
+    with Function(["sh", "-c", ONE_SHOT_RUNTIME]) as fn:
+        assert fn.invoke(b"{}").payload == b'"ok"'
+        assert fn.running
+
+
+def test_an_unstopped_function_is_cleaned_up_at_exit():
+    # The runtime answers once and then sleeps: only the emulator's exit hook can end it.
+    script = (
+        "from lambda_native.emulator import Function\n"
+        f"fn = Function(['sh', '-c', {ONE_SHOT_RUNTIME!r}])\n"
+        "assert fn.invoke(b'{}').payload == b'\"ok\"'\n"
+        "print(fn.environment.proc.pid, fn.task_root)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=30, check=True)
+    pid = int(run.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and process_alive(pid):
+        time.sleep(0.02)
+    assert not process_alive(pid)
+
+
+def process_alive(pid: int) -> bool:
+    """True if `pid` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

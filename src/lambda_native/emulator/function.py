@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import weakref
 from collections.abc import Sequence
 
 import orjson
@@ -74,6 +75,8 @@ class Function:
         )
         self._thread.start()
         self._closed = False
+        # If the caller never stops it, the runtime is still killed and the zip removed at exit.
+        self._finalizer = weakref.finalize(self, _abandon, self.environment, self.package)
         self._call(self.environment.open())
 
     @property
@@ -122,6 +125,7 @@ class Function:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join()
             self._loop.close()
+            self._finalizer.detach()
             self.package.cleanup()
 
     def _call(self, coro):
@@ -132,3 +136,10 @@ class Function:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+def _abandon(environment: Environment, package) -> None:
+    """Kill an unstopped Function's runtime tree and remove its extracted zip."""
+    if environment.proc is not None:
+        environment.proc.kill_tree()
+    package.cleanup()
