@@ -38,6 +38,15 @@ def report_fields(result) -> dict[str, str]:
     return parse_report(result.report)
 
 
+def process_alive(pid: int) -> bool:
+    """True if `pid` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 @pytest.fixture(params=sorted(PYTHON_RUNTIMES))
 def python_runtime(request) -> str:
     """Each Python runtime in turn."""

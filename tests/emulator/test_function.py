@@ -11,7 +11,7 @@ import pytest
 
 from lambda_native.emulator import Function
 
-from .conftest import SH_RUNTIME, python_function, report_fields
+from .conftest import SH_RUNTIME, process_alive, python_function, report_fields
 
 PYTHON_BASELINE_MIN_MB = 5
 
@@ -295,12 +295,3 @@ def test_an_unstopped_function_is_cleaned_up_at_exit():
     while time.monotonic() < deadline and process_alive(pid):
         time.sleep(0.02)
     assert not process_alive(pid)
-
-
-def process_alive(pid: int) -> bool:
-    """True if `pid` exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False

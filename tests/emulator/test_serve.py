@@ -12,7 +12,7 @@ import orjson
 import pytest
 import urllib3
 
-from .conftest import HANDLERS, PROBE, TESTDATA
+from .conftest import HANDLERS, PROBE, TESTDATA, process_alive
 
 INVOKE = "/2015-03-31/functions/function/invocations"
 
@@ -134,6 +134,8 @@ def test_concurrency_keeps_several_warm_environments(serve):
     assert set(again) == set(pids)
     lines = server.close()
     assert sum("Init Duration" in line for line in lines if line.startswith("REPORT")) == 2
+    # Stopping the server (SIGTERM) killed both runtimes.
+    assert not any(process_alive(pid) for pid in pids)
 
 
 def test_streamed_response_is_forwarded_as_it_arrives(serve, tmp_path):
