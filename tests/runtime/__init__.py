@@ -1,0 +1,7 @@
+"""Black-box tests of the runtime: `python -m lambda_native` (and, as the reference, `python -m awslambdaric`)
+run as real processes against a fake Runtime API on 127.0.0.1 (`fake_api.py`).
+
+Run: `.venv/bin/python -m pytest tests/runtime` (`-k awslambdaric` or `-k "not awslambdaric"` for one side).
+Tests parametrised with `impl` run against both runtimes; ones pinned to `ours` cover deliberate
+differences and features the official client lacks. Handlers under test live in `testdata/`.
+"""
