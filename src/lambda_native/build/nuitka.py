@@ -22,8 +22,7 @@ PHASES = (
     ("Generating source code for C backend", "writing C source"),
     ("Running data composer", "packing constants"),
     ("Running C compilation", "compiling C"),
-    ("Backend C linking", "linking"),
-    ("Copying", "collecting the standalone folder"),
+    ("Backend C linking", "linking and collecting the standalone folder"),
     ("Successfully created", "done"),
 )
 HEARTBEAT_SECONDS = 15
@@ -91,7 +90,7 @@ class Progress:
                 self.phase = phase
                 self.say(phase)
                 return
-        if ":WARNING:" in text or "ccache" in text.lower():
+        if ":WARNING:" in text or "Backend C compiler:" in text or "ccache" in text.lower():
             self.say("  " + text.strip())
 
     def tick(self) -> None:
