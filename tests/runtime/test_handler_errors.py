@@ -73,6 +73,16 @@ def test_recursion_error(impl, shared):
     assert len(cause["exceptions"][0]["stack"]) > 500
 
 
+def test_xray_cause_over_1_mib_is_left_out(impl, shared):
+    """A header that large would be refused by the Runtime API (Go's limit is 1 MiB of headers)."""
+    api, _ = shared.get(impl, "errors.handler")
+    reply = invoke(api, {"case": "huge_message", "size": 1_100_000})
+    doc = error_doc(reply)
+    assert doc["errorMessage"] == "x" * 1_100_000
+    assert not reply.header("Lambda-Runtime-Function-XRay-Error-Cause")
+    assert invoke(api, {"case": "none"}).kind == "response", "still serving"
+
+
 def _where(frame):
     """(file, marker, function) of a frame given as (marker, function[, file])."""
     marker, function, *filename = frame

@@ -38,6 +38,8 @@ def handler(event, context):
             raise KeyError("inner")
         except KeyError as inner:
             raise ValueError("outer") from inner  # marker: chained
+    if case == "huge_message":
+        raise ValueError("x" * event["size"])  # marker: huge
     if case == "recursion":
         return recurse(0)  # marker: recursion-call
     if case == "other_module":
