@@ -113,6 +113,8 @@ def test_deeply_nested_result(impl, shared):
 
 
 def test_lone_surrogate_is_escaped(impl, shared):
+    """`\\ud800` is valid JSON for it. (The official client escapes it when it escapes all non-ASCII; with
+    AWS_EXECUTION_ENV naming python3.12+ it crashes with UnicodeEncodeError instead.)"""
     api, _ = shared.get(impl, "results.handler")
     reply = invoke(api, {"case": "surrogate"})
     assert reply.kind == "response", reply.body[:200]
