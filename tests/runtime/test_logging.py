@@ -49,8 +49,8 @@ def _tag():
 
 
 def _run(api, do, tag, **headers):
-    reply = invoke(api, {"do": do, "tag": tag}, **headers)
-    return reply
+    """Invoke `logs.handler` (or another handler reading `tag`) with one action; return the reply."""
+    return invoke(api, {"do": do, "tag": tag}, **headers)
 
 
 def _json_lines(proc, tag, count=1):
