@@ -295,3 +295,10 @@ def test_an_unstopped_function_is_cleaned_up_at_exit():
     while time.monotonic() < deadline and process_alive(pid):
         time.sleep(0.02)
     assert not process_alive(pid)
+
+
+def test_output_without_newlines_is_cut_into_256_kb_lines():
+    script = "head -c 600000 /dev/zero | tr '\\0' x; exit 0"
+    with Function(["sh", "-c", script]) as fn:
+        result = fn.invoke(b"{}")
+    assert [len(line) for line in result.logs] == [262144, 262144, 600000 - 2 * 262144]

@@ -47,6 +47,9 @@ SAMPLE_INTERVAL_S = 0.01
 RESCAN_EVERY = 10
 """Look for new processes in the tree every this many samples (and at a cold start's reply)."""
 
+MAX_LINE_BYTES = 256 * 1024
+"""Longest runtime output line kept whole (CloudWatch's log event size)."""
+
 _STOPPED, _INITIALIZING, _READY = "stopped", "initializing", "ready"
 
 
@@ -482,6 +485,10 @@ class Environment:
                 return
             lines = (self._partial + data).split(b"\n")
             self._partial = lines.pop()
+            while len(self._partial) > MAX_LINE_BYTES:
+                # CloudWatch splits log events at 256 KB; a line without end is cut the same way.
+                lines.append(self._partial[:MAX_LINE_BYTES])
+                self._partial = self._partial[MAX_LINE_BYTES:]
             for line in lines:
                 self._runtime_line(line.decode("utf-8", "replace"))
 
