@@ -261,8 +261,10 @@ def test_print_is_not_framed(impl, runtimes):
     assert not [frame for frame in reader.frames if tag.encode() in frame.payload]
 
 
-def test_context_log_is_one_default_frame(impl, runtimes):
-    api, _, reader = runtimes.framed(impl)
+@pytest.mark.parametrize("log_format", ["Text", "JSON"])
+def test_context_log_is_one_default_frame(impl, runtimes, log_format):
+    """`context.log` writes the message as it is, in the default (text) frame type, in either format."""
+    api, _, reader = runtimes.framed(impl, AWS_LAMBDA_LOG_FORMAT=log_format)
     tag = _tag()
     _run(api, "context_log", f"raw {tag}")
     frame = reader.containing(tag)
