@@ -104,17 +104,32 @@ def test_client_context_reaches_the_handler(serve):
     assert server.invoke({}, {"X-Amz-Client-Context": context}).json()["client_context"] == {"user": "ada"}
 
 
-def concurrent_pids(server, n: int) -> list[int]:
+def concurrent_pids(server, n: int, gate=None) -> list[int]:
+    """Send `n` invokes at once; each answers with its runtime's pid.
+
+    With `gate` (a path), every runtime holds its answer until the file exists, and the file is
+    created only once `n` invokes have started: they then certainly overlapped.
+    """
     results = [None] * n
+    event = {"probe": "pid", "gate": str(gate)} if gate else {"probe": "pid", "sleep": 0.3}
+    started = sum(line.startswith("START") for line in server.lines)
 
     def one(i):
-        results[i] = server.invoke({"probe": "pid", "sleep": 0.3}).json()["pid"]
+        results[i] = server.invoke(event).json()["pid"]
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
     for t in threads:
         t.start()
+    if gate:
+        deadline = time.monotonic() + 20
+        while sum(line.startswith("START") for line in server.lines) < started + n:
+            assert time.monotonic() < deadline, server.lines
+            time.sleep(0.01)
+        gate.write_text("open")
     for t in threads:
         t.join(timeout=30)
+    if gate:
+        gate.unlink()
     return results
 
 
@@ -126,11 +141,11 @@ def test_concurrent_invokes_queue_on_one_environment(serve):
     assert sum("Init Duration" in line for line in lines if line.startswith("REPORT")) == 1
 
 
-def test_concurrency_keeps_several_warm_environments(serve):
+def test_concurrency_keeps_several_warm_environments(serve, tmp_path):
     server = serve(TESTDATA, "--concurrency", "2", "--", *PROBE)
-    pids = concurrent_pids(server, 2)
+    pids = concurrent_pids(server, 2, tmp_path / "gate")
     assert len(set(pids)) == 2
-    again = concurrent_pids(server, 2)
+    again = concurrent_pids(server, 2, tmp_path / "gate")
     assert set(again) == set(pids)
     lines = server.close()
     assert sum("Init Duration" in line for line in lines if line.startswith("REPORT")) == 2

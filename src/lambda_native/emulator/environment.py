@@ -189,7 +189,8 @@ class Environment:
         reply = http11.response(200, inv.event, inv.next_response_headers(self.config.function_arn))
         inv.t_handout_ns = time.perf_counter_ns()
         conn.send(reply)
-        # START is printed after the event is on its way (the runtime's output comes later anyway).
+        # START goes after the event is on its way, and after what the runtime printed before asking.
+        self._drain_output()
         self._platform_line(
             report.start_json(inv.request_id, self.config.version)
             if self._json_logs

@@ -95,7 +95,10 @@ while True:
         }
         report("stream-error", *streaming(rid, [b"partial"], trailers))
     elif probe == "pid":
-        time.sleep(json.loads(event).get("sleep", 0))
+        request = json.loads(event)
+        time.sleep(request.get("sleep", 0))
+        while "gate" in request and not os.path.exists(request["gate"]):
+            time.sleep(0.01)
         call("POST", f"/invocation/{rid}/response", json.dumps({"pid": os.getpid()}))
     elif probe == "stream-gated":
         gate = json.loads(event)["gate"]
