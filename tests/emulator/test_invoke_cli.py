@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -201,3 +202,13 @@ def test_env_file_in_sams_json_form(tmp_path):
     env_file.write_text("[1, 2]")
     run = lambda_native("invoke", "--template", template, "EnvFunction", "--env-file", env_file, *command)
     assert run.returncode == 2 and b"expected a JSON object" in run.stderr
+
+
+def test_cpu_pins_the_runtime():
+    cpu = max(os.sched_getaffinity(0))
+    command = ["--", sys.executable, "-m", "lambda_native", "app.affinity"]
+    run = lambda_native("invoke", HANDLERS, "--cpu", cpu, *command)
+    assert run.returncode == 0, run.stderr
+    assert orjson.loads(run.stdout) == [cpu]
+    run = lambda_native("invoke", HANDLERS, "--cpu", "4096", *command)
+    assert run.returncode == 2 and b"--cpu 4096: this process may only use CPUs" in run.stderr

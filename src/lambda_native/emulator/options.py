@@ -58,6 +58,9 @@ def add_function_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--log-level", help="application log level: TRACE DEBUG INFO WARN ERROR FATAL")
     parser.add_argument(
+        "--cpu", type=int, metavar="N", help="pin the runtime to CPU N (steadier measurements)"
+    )
+    parser.add_argument(
         "--template",
         nargs="+",
         metavar=("TEMPLATE", "LOGICAL_ID"),
@@ -115,6 +118,12 @@ def function_settings(args: argparse.Namespace, command: list[str] | None) -> di
     ):
         if value is not None:
             settings[key] = value
+    if args.cpu is not None:
+        if args.cpu not in os.sched_getaffinity(0):
+            raise UsageError(
+                f"--cpu {args.cpu}: this process may only use CPUs {sorted(os.sched_getaffinity(0))}"
+            )
+        settings["cpu"] = args.cpu
     settings["region"] = region
     settings["env"] = env
     settings["source"] = source

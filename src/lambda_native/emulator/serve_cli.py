@@ -68,7 +68,9 @@ def main(argv: list[str]) -> int:
         config = make_config(settings)
         for _ in range(args.concurrency):
             package = open_package(settings["source"], command)
-            environments.append(Environment(package, config, settings["env"], log=_print))
+            environments.append(
+                Environment(package, config, settings["env"], cpu=settings.get("cpu"), log=_print)
+            )
     except ValueError as exc:
         for env in environments:
             env.package.cleanup()

@@ -24,6 +24,11 @@ def environment(event, context):
     return dict(os.environ)
 
 
+def affinity(event, context):
+    """The CPUs this runtime may run on."""
+    return sorted(os.sched_getaffinity(0))
+
+
 def sleep(event, context):
     """Sleep `event["seconds"]`."""
     time.sleep(event["seconds"])
