@@ -28,6 +28,13 @@ def _fatal(message: str, code: int = 1):
     os._exit(code)
 
 
+def _api_failed(error: api.RuntimeApiError):
+    """Exit after an unexpected Runtime API status, saying why (500 means the sandbox is beyond repair)."""
+    if error.status == 500:
+        _fatal(f"{error} (a non-recoverable state: the runtime must exit)")
+    _fatal(str(error))
+
+
 def _fail_init(client: api.RuntimeClient, exc: BaseException) -> None:
     """The official init-error flow: warning line, error report, `POST /init/error`, exit 1."""
     from lambda_native.runtime import errors
@@ -38,7 +45,7 @@ def _fail_init(client: api.RuntimeClient, exc: BaseException) -> None:
     try:
         client.post_init_error(failed.body(), failed.error_type)
     except api.RuntimeApiError as error:
-        _fatal(str(error))
+        _api_failed(error)
     except (OSError, wire.ProtocolError) as error:
         _fatal(f"lost the Runtime API connection while reporting the init error: {error}")
     sys.exit(1)
@@ -64,9 +71,9 @@ def _posted(send, request_id: str) -> None:
                 f"{error.body.decode('utf-8', 'replace')}"
             )
         else:
-            _fatal(str(error))
+            _api_failed(error)
     except (OSError, wire.ProtocolError) as error:
-        _fatal(f"lost the Runtime API connection: {error}")
+        _fatal(f"Runtime API connection failed: {error}")
 
 
 def _invoke(client: api.RuntimeClient, function, invocation: api.Invocation) -> None:
@@ -161,9 +168,9 @@ def main(argv: list[str] | None = None, *, built_handler: str | None = None) -> 
         try:
             invocation = client.next()
         except api.RuntimeApiError as error:
-            _fatal(str(error))
+            _api_failed(error)
         except (OSError, wire.ProtocolError) as error:
-            _fatal(f"lost the Runtime API connection: {error}")
+            _fatal(f"Runtime API connection failed: {error}")
         current.request_id, current.tenant_id = invocation.request_id, invocation.tenant_id
         if invocation.trace_id is None:
             environ.pop("_X_AMZN_TRACE_ID", None)

@@ -49,7 +49,7 @@ class Invocation:
 
     def __init__(self, headers: dict[str, str], body: bytes):
         get = headers.get
-        self.request_id = get("lambda-runtime-aws-request-id", "")
+        self.request_id = headers["lambda-runtime-aws-request-id"]
         deadline = get("lambda-runtime-deadline-ms", "")
         self.deadline_ms = int(deadline) if deadline.isdigit() and deadline.isascii() else 0
         self.function_arn = get("lambda-runtime-invoked-function-arn")
@@ -122,6 +122,8 @@ class RuntimeClient:
         response = self._exchange((self._next_request,))
         if response.status != 200:
             raise RuntimeApiError("GET", NEXT_PATH, response.status, response.body)
+        if not response.headers.get("lambda-runtime-aws-request-id"):
+            raise wire.ProtocolError("GET /next answered 200 without a Lambda-Runtime-Aws-Request-Id header")
         return Invocation(response.headers, response.body)
 
     def post_response(

@@ -156,15 +156,25 @@ def dumps_log(obj: object) -> str:
         return dumps_str(str(obj))
 
 
-def dumps_spaced(mapping: dict[str, object], encode=dumps_str) -> str:
-    """A JSON object with simplejson's `", "` and `": "` separators at the top level and in arrays directly
-    inside it, so flat documents (error documents, log lines) are byte-identical to the official client's.
+def dumps_spaced(value: object, encode=dumps_str) -> str:
+    """JSON with the `", "` and `": "` separators of simplejson and Python's json, so the runtime's own
+    documents (error documents, X-Ray causes, JSON log lines) are byte-identical to the official client's.
+
+    Objects and arrays are laid out here; `encode` writes every other value (and may turn an object into
+    a string, as `dumps_log` does).
     """
-    items = []
-    for key, value in mapping.items():
-        if isinstance(value, list):
-            text = "[" + ", ".join(encode(item) for item in value) + "]"
-        else:
-            text = encode(value)
-        items.append(f"{dumps_str(key)}: {text}")
-    return "{" + ", ".join(items) + "}"
+    if isinstance(value, dict):
+        items = [f"{dumps_str(_key_text(k))}: {dumps_spaced(v, encode)}" for k, v in value.items()]
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(dumps_spaced(v, encode) for v in value) + "]"
+    return encode(value)
+
+
+def _key_text(key: object) -> str:
+    """A dict key as Python's json writes it: str as is, JSON literals for bools and None, else `str()`."""
+    if isinstance(key, str):
+        return key
+    if key is None or isinstance(key, bool):
+        return {None: "null", True: "true", False: "false"}[key]
+    return str(key)

@@ -96,7 +96,7 @@ def _xray_cause(error_type: str, message: str, frames: list[traceback.FrameSumma
         "exceptions": [{"message": message, "type": error_type, "stack": stack}],
         "paths": list(dict.fromkeys(f.filename for f in frames)),
     }
-    text = codec.dumps_str(cause)
+    text = codec.dumps_spaced(cause)
     if not text.isascii():  # header values must stay ASCII: escape like json.dumps(ensure_ascii=True)
         text = "".join(ch if ch < "\x80" else _escape(ch) for ch in text)
     return text if len(text) < MAX_XRAY_CAUSE else None
