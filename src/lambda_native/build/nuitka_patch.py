@@ -1,0 +1,106 @@
+"""A patched copy of the pinned Nuitka whose executables import `inspect` when the program does, not at start.
+
+Nuitka's generated `main()` calls `patchInspectModule()` (static_src/MainProgram.c), which imports `inspect`
+and with it ~40 modules (`ast`, `dis`, `enum`, `re`, `tokenize`, ...) before the program runs: ~13 ms of every
+cold start of a hello world. Upstream marks it "TODO: Change this into an import hook". This module makes
+that change on a private copy of the installed Nuitka: the eager call is removed and the embedded-module
+loader calls `patchInspectModule()` right after it loads `inspect`, so compiled functions still satisfy
+`inspect` whenever a handler imports it. The patch is text replacement checked against one Nuitka version;
+any other version, or text that does not match exactly once, builds with the unpatched Nuitka and says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+
+# The Nuitka version the replacements below were written against and tested with.
+PINNED_VERSION = "4.3.3"
+
+_MARK = "lambda-native"
+
+# (file under nuitka/, text that must occur exactly once, replacement)
+REPLACEMENTS = (
+    (
+        "build/static_src/MainProgram.c",
+        '    NUITKA_PRINT_TRACE("main(): Calling patchInspectModule().");\n    patchInspectModule(tstate);\n',
+        f"    // {_MARK}: patchInspectModule() runs on the first import of `inspect`"
+        " (MetaPathBasedLoader.c).\n",
+    ),
+    (
+        "build/static_src/MetaPathBasedLoader.c",
+        "            loadPostLoadCode(tstate, module_name, name, result, entry);\n        }\n",
+        "            loadPostLoadCode(tstate, module_name, name, result, entry);\n        }\n\n"
+        "#if PYTHON_VERSION >= 0x300\n"
+        f"        // {_MARK}: patch `inspect` for compiled functions once the program imports it,\n"
+        "        // instead of importing it eagerly in main().\n"
+        '        if (strcmp(name, "inspect") == 0) {\n'
+        "            patchInspectModule(tstate);\n"
+        "        }\n"
+        "#endif\n",
+    ),
+)
+
+
+class PatchResult:
+    """Where the patched Nuitka is (a folder to put first on PYTHONPATH), or why there is none."""
+
+    __slots__ = ("path", "reason")
+
+    def __init__(self, path: str | None, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+
+
+def _fingerprint(version: str) -> str:
+    """Names the patched copy after the Nuitka version and the patch text, so a change makes a new copy."""
+    digest = hashlib.sha256(version.encode())
+    for relative, old, new in REPLACEMENTS:
+        digest.update(relative.encode() + old.encode() + new.encode())
+    return f"nuitka-{version}-lazy-inspect-{digest.hexdigest()[:12]}"
+
+
+def apply_replacements(nuitka_dir: str) -> str | None:
+    """Patch the Nuitka package at `nuitka_dir` in place; None on success, else why it does not apply."""
+    texts = {}
+    for relative, old, _new in REPLACEMENTS:
+        path = os.path.join(nuitka_dir, relative)
+        try:
+            with open(path, encoding="utf-8") as file:
+                text = texts.get(relative) or file.read()
+        except OSError as exc:
+            return f"cannot read {relative}: {exc.strerror}"
+        count = text.count(old)
+        if count != 1:
+            return f"{relative} has the text to replace {count} times, expected once"
+        texts[relative] = text
+    for relative, old, new in REPLACEMENTS:
+        texts[relative] = texts[relative].replace(old, new)
+    for relative, text in texts.items():
+        with open(os.path.join(nuitka_dir, relative), "w", encoding="utf-8") as file:
+            file.write(text)
+    return None
+
+
+def patched_nuitka(installed_dir: str, version: str, cache_dir: str) -> PatchResult:
+    """A patched copy of the Nuitka package at `installed_dir` under `cache_dir`, made once and reused."""
+    if version != PINNED_VERSION:
+        return PatchResult(
+            None, f"Nuitka {version} is not the version the patch was made for ({PINNED_VERSION})"
+        )
+    root = os.path.join(cache_dir, _fingerprint(version))
+    target = os.path.join(root, "nuitka")
+    if os.path.isdir(target):
+        return PatchResult(root, "reused")
+    staging = root + ".tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(
+        installed_dir, os.path.join(staging, "nuitka"), ignore=shutil.ignore_patterns("__pycache__")
+    )
+    problem = apply_replacements(os.path.join(staging, "nuitka"))
+    if problem:
+        shutil.rmtree(staging, ignore_errors=True)
+        return PatchResult(None, problem)
+    os.replace(staging, root)
+    return PatchResult(root, "created")

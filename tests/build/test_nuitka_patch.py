@@ -1,0 +1,64 @@
+"""The lazy-`inspect` patch applies to the installed, pinned Nuitka and refuses anything else."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import nuitka
+import pytest
+from nuitka.Version import getNuitkaVersion
+
+from lambda_native.build import nuitka_patch
+
+INSTALLED = os.path.dirname(nuitka.__file__)
+
+
+def read(root: str, relative: str) -> str:
+    with open(os.path.join(root, "nuitka", relative), encoding="utf-8") as file:
+        return file.read()
+
+
+def test_the_installed_nuitka_is_the_pinned_one():
+    assert getNuitkaVersion() == nuitka_patch.PINNED_VERSION
+
+
+def test_patch_moves_the_inspect_import_from_main_to_the_loader(tmp_path):
+    result = nuitka_patch.patched_nuitka(INSTALLED, nuitka_patch.PINNED_VERSION, str(tmp_path))
+    assert result.path is not None, result.reason
+    assert result.reason == "created"
+    main = read(result.path, "build/static_src/MainProgram.c")
+    loader = read(result.path, "build/static_src/MetaPathBasedLoader.c")
+    assert "patchInspectModule(tstate);" not in main
+    assert 'if (strcmp(name, "inspect") == 0) {\n            patchInspectModule(tstate);' in loader
+    # Nothing else changed: the installed Nuitka is untouched and the copy is otherwise identical.
+    assert "patchInspectModule(tstate);" in read(os.path.dirname(INSTALLED), "build/static_src/MainProgram.c")
+    untouched = "build/static_src/InspectPatcher.c"
+    assert read(result.path, untouched) == read(os.path.dirname(INSTALLED), untouched)
+
+
+def test_patched_copy_is_reused(tmp_path):
+    first = nuitka_patch.patched_nuitka(INSTALLED, nuitka_patch.PINNED_VERSION, str(tmp_path))
+    second = nuitka_patch.patched_nuitka(INSTALLED, nuitka_patch.PINNED_VERSION, str(tmp_path))
+    assert (first.reason, second.reason) == ("created", "reused")
+    assert first.path == second.path
+
+
+def test_other_nuitka_versions_are_built_unpatched(tmp_path):
+    result = nuitka_patch.patched_nuitka(INSTALLED, "9.9.9", str(tmp_path))
+    assert result.path is None
+    assert "9.9.9" in result.reason and nuitka_patch.PINNED_VERSION in result.reason
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("copies", [0, 2])
+def test_source_that_does_not_match_exactly_once_is_left_alone(tmp_path, copies):
+    fake = tmp_path / "nuitka"
+    shutil.copytree(INSTALLED, fake, ignore=shutil.ignore_patterns("__pycache__", "*.py", "*.pyc"))
+    relative, old, _ = nuitka_patch.REPLACEMENTS[0]
+    path = fake / relative
+    text = path.read_text(encoding="utf-8").replace(old, old * copies)
+    path.write_text(text, encoding="utf-8")
+    problem = nuitka_patch.apply_replacements(str(fake))
+    assert problem == f"{relative} has the text to replace {copies} times, expected once"
+    assert path.read_text(encoding="utf-8") == text  # nothing written when any replacement fails
