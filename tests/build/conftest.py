@@ -1,10 +1,12 @@
-"""Fixtures for the build tests: a Runtime API server on 127.0.0.1 and the C floor, built once."""
+"""Fixtures for the build tests: a Runtime API server on 127.0.0.1, the C floor and the native build of
+examples/hello, each built once per session."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
@@ -35,3 +37,45 @@ def c_floor(tmp_path_factory) -> str:
     result = run_build("--c-floor", "--out", str(out))
     assert result.returncode == 0, result.stderr
     return os.path.join(out, "c-floor", "bootstrap")
+
+
+INPUTS = [
+    os.path.join(ROOT, "examples", "hello"),
+    os.path.join(ROOT, "src", "lambda_native", "runtime"),
+    os.path.join(ROOT, "src", "lambda_native", "build"),
+]
+
+
+def newest_input() -> float:
+    """The latest modification time of anything the build of examples/hello depends on here."""
+    return max(
+        os.path.getmtime(os.path.join(folder, name))
+        for top in INPUTS
+        for folder, _, files in os.walk(top)
+        if "__pycache__" not in folder
+        for name in files
+    )
+
+
+@pytest.fixture(scope="session")
+def native_zip(tmp_path_factory) -> str:
+    """dist/function.zip if it is up to date, else a fresh build of examples/hello in a temporary folder."""
+    existing = os.path.join(ROOT, "dist", "function.zip")
+    if os.path.exists(existing) and os.path.getmtime(existing) > newest_input():
+        return existing
+    out = tmp_path_factory.mktemp("native")
+    result = run_build("--out", str(out), "--work-dir", str(out / "work"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "glibc floor" in result.stdout
+    return str(out / "function.zip")
+
+
+@pytest.fixture(scope="session")
+def task_root(native_zip, tmp_path_factory) -> str:
+    """The zip unpacked with its modes, as Lambda unpacks it into /var/task."""
+    root = tmp_path_factory.mktemp("var-task")
+    with zipfile.ZipFile(native_zip) as archive:
+        for info in archive.infolist():
+            archive.extract(info, root)
+            os.chmod(root / info.filename, info.external_attr >> 16 & 0o777)
+    return str(root)
