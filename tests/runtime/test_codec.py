@@ -7,7 +7,9 @@ import collections
 import dataclasses
 import datetime
 import decimal
+import enum
 import math
+import uuid
 
 import pytest
 
@@ -50,6 +52,25 @@ class TupleSub(tuple):
     __slots__ = ()
 
 
+class Color(enum.Enum):
+    RED = 1
+
+
+class Level(enum.IntEnum):
+    HIGH = 3
+
+
+class Mode(str, enum.Enum):
+    FAST = "fast"
+
+
+def nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
 @pytest.mark.parametrize(
     "value",
     [
@@ -71,6 +92,10 @@ class TupleSub(tuple):
         {"huge": 2**70, "negative": -(2**65), 2**80: "huge key"},
         {"bytes": b"utf-8 text", b"key": 1},
         {"unicode": "£1.00 ✓ 😀"},
+        {"lone surrogate": "a\ud800b"},
+        {"int enum": Level.HIGH, Level.HIGH: "as key", "str enum": Mode.FAST},
+        {"decimal and null": [decimal.Decimal("2.50"), None]},
+        nested(300),
         "just a string",
         12,
         None,
@@ -123,6 +148,9 @@ def test_non_string_keys_become_strings():
         ({datetime.date(2024, 1, 1): 1}, "keys must be str, int, float, bool or None, not date"),
         ({(1, 2): 1}, "keys must be str, int, float, bool or None, not tuple"),
         ({"b": b"\xff"}, "'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"),
+        ({"color": Color.RED}, "Object of type Color is not JSON serializable"),
+        ({"id": uuid.UUID(int=1)}, "Object of type UUID is not JSON serializable"),
+        ([None, decimal.Decimal(1), {"then": Color.RED}], "Object of type Color is not JSON serializable"),
     ],
     ids=repr,
 )
@@ -142,6 +170,19 @@ def test_dataclasses_are_refused_like_any_object():
 
     with pytest.raises(codec.EncodeError, match="Object of type Row is not JSON serializable"):
         codec.dumps(Row(1))
+
+
+def test_cycles_are_refused_but_shared_values_are_not():
+    loop: list = []
+    loop.append(loop)
+    with pytest.raises(codec.EncodeError, match="Circular reference detected"):
+        codec.dumps(loop)
+    shared = {"a": 1}
+    assert codec.dumps([shared, shared]) == b'[{"a":1},{"a":1}]'
+
+
+def test_lone_surrogates_are_escaped():
+    assert codec.dumps(["\ud800"]) == b'["\\ud800"]'
 
 
 def test_failing_asdict_is_an_encode_error():

@@ -5,13 +5,14 @@ first use, never on the way to the first `/next`; no other module imports it.
 
 Results are encoded like the official client's simplejson encoder, value for value: `Decimal` exactly, NaN
 and infinities as the `NaN`/`Infinity` tokens, namedtuples as objects, tuples as arrays, non-string keys as
-strings, and `datetime`, `set`, dataclasses or other objects refused with simplejson's message. The bytes
-differ in that output is compact (no spaces) and UTF-8 (no `\\uXXXX` escapes, as the official client on
-python3.12+).
+strings, and `datetime`, `set`, `enum`, `uuid`, dataclasses and other objects refused with simplejson's
+message. The bytes differ in that output is compact (no spaces) and UTF-8 (no `\\uXXXX` escapes, as the
+official client on python3.12+; lone surrogates are escaped).
 """
 
 from __future__ import annotations
 
+import marshal
 import sys
 
 _orjson = None
@@ -62,9 +63,6 @@ def _default(obj: object) -> object:
         return _orjson.Fragment("NaN" if obj.is_nan() else str(obj))
     if isinstance(obj, bytes):
         return obj.decode()
-    as_dict = getattr(obj, "_asdict", None)
-    if callable(as_dict):
-        return as_dict()
     if isinstance(obj, tuple):
         return list(obj)
     if isinstance(obj, float):
@@ -73,67 +71,164 @@ def _default(obj: object) -> object:
 
 
 def dumps(obj: object) -> bytes:
-    """Encode a handler's result; EncodeError if some value cannot be encoded."""
+    """Encode a handler's result; EncodeError if some value cannot be encoded.
+
+    orjson encodes plain built-in values as simplejson does, except NaN and infinities (as null). Anything
+    else, or output with a null in it, is checked first; what orjson would get wrong goes to `_exact`.
+    """
     orjson = _orjson or _load()
+    checked = False
+    try:
+        marshal.dumps(obj)  # C-speed proof that `obj` holds only exact built-in types
+    except ValueError:
+        if _needs_exact(obj):
+            return _exact(obj)
+        checked = True
     try:
         out = orjson.dumps(obj, default=_default, option=_DUMPS_OPTIONS)
     except orjson.JSONEncodeError as exc:
-        if exc.__cause__ is not None:  # raised by `_default` (or by a `_asdict()` it called)
+        if exc.__cause__ is not None:  # raised by `_default`
             raise EncodeError(str(exc.__cause__)) from None
-        # orjson's own refusals: non-str keys, integers beyond 64 bits. Retry through the slow path.
-        return _dumps_normalised(obj)
-    # orjson writes NaN and infinities as null; only output containing null can hold one.
-    if b"null" in out:
-        return _dumps_normalised(obj)
+        return _exact(obj)  # non-str keys, >64-bit integers, lone surrogates, deep nesting, cycles
+    if not checked and b"null" in out and _needs_exact(obj):
+        return _exact(obj)
     return out
 
 
-def _dumps_normalised(obj: object) -> bytes:
-    orjson = _orjson
+def _needs_exact(obj: object) -> bool:
+    """Whether orjson would encode some value in `obj` otherwise than simplejson: NaN or an infinity, an
+    integer beyond 64 bits, an `enum.Enum` or `uuid.UUID` (orjson encodes them, simplejson refuses), a
+    namedtuple (an array for orjson), or a container met twice (maybe a cycle)."""
+    enum, uuid = sys.modules.get("enum"), sys.modules.get("uuid")
+    stack, seen = [obj], set()
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind is str or kind is bool or value is None:
+            continue
+        if kind is int:
+            if not _INT64_MIN <= value <= _UINT64_MAX:
+                return True
+        elif isinstance(value, float):
+            if value - value != 0.0:
+                return True
+        elif isinstance(value, (dict, list, tuple)):
+            if hasattr(value, "_asdict") or id(value) in seen:
+                return True
+            seen.add(id(value))
+            stack.extend(value.values() if isinstance(value, dict) else value)
+        elif _orjson_only(value, enum, uuid):
+            return True
+    return False
+
+
+def _orjson_only(value: object, enum, uuid) -> bool:
+    """An object orjson encodes natively (enum member, UUID) or as an array (namedtuple); simplejson not."""
+    if enum is not None and isinstance(value, enum.Enum) and not isinstance(value, (int, str, float)):
+        return True
+    if uuid is not None and isinstance(value, uuid.UUID):
+        return True
+    return callable(getattr(value, "_asdict", None))
+
+
+def _exact(obj: object) -> bytes:
+    """simplejson's encoding (as the official client configures it) in Python, compact: the slow path."""
+    parts: list[str] = []
     try:
-        normalised = _normalise(obj)
-        return orjson.dumps(normalised, default=_default, option=_DUMPS_OPTIONS | orjson.OPT_NON_STR_KEYS)
-    except orjson.JSONEncodeError as exc:
-        raise EncodeError(str(exc.__cause__ or exc)) from None
-    except Exception as exc:  # from `_normalise`: a refused key, a failing `_asdict()`, a cycle
+        _encode(obj, parts.append, set())
+    except Exception as exc:  # refused types and keys, cycles, a failing `_asdict()`, too deep a nesting
         raise EncodeError(str(exc)) from None
+    return "".join(parts).encode()
 
 
-_SPECIAL_FLOATS = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+def _encode(value: object, emit, markers: set[int]) -> None:
+    if isinstance(value, str):
+        emit(_string(value))
+    elif isinstance(value, bytes):
+        emit(_string(value.decode()))
+    elif value is None:
+        emit("null")
+    elif value is True:
+        emit("true")
+    elif value is False:
+        emit("false")
+    elif isinstance(value, int):
+        emit(int.__repr__(value))
+    elif isinstance(value, float):
+        emit(_float_text(value))
+    elif isinstance(value, list):
+        _encode_array(value, emit, markers)
+    else:
+        as_dict = getattr(value, "_asdict", None)
+        if callable(as_dict):
+            _encode_object(as_dict(), emit, markers)
+        elif isinstance(value, tuple):
+            _encode_array(value, emit, markers)
+        elif isinstance(value, dict):
+            _encode_object(value, emit, markers)
+        else:
+            emit(_orjson.dumps(_default(value)).decode())  # Decimal (a Fragment), or the refusal
 
 
-def _normalise(obj: object) -> object:
-    """A copy of `obj` where what orjson would get wrong is pre-encoded: non-finite floats, huge integers."""
-    if isinstance(obj, float):
-        if obj - obj != 0.0:  # NaN or an infinity
-            return _orjson.Fragment(_SPECIAL_FLOATS[repr(float(obj))])
-        return obj
-    if isinstance(obj, int) and not isinstance(obj, bool):
-        return obj if _INT64_MIN <= obj <= _UINT64_MAX else _orjson.Fragment(str(int(obj)))
-    if isinstance(obj, dict):
-        return {_normalise_key(k): _normalise(v) for k, v in obj.items()}
-    if isinstance(obj, list) or (type(obj) is tuple):
-        return [_normalise(v) for v in obj]
-    if isinstance(obj, (str, bytes)) or obj is None or type(obj) is _orjson.Fragment:
-        return obj
-    try:
-        converted = _default(obj)
-    except TypeError:
-        return obj  # orjson encodes it natively (enum, UUID...) or refuses it with the right message
-    return converted if type(converted) is _orjson.Fragment else _normalise(converted)
+def _enter(container: object, markers: set[int]) -> int:
+    marker = id(container)
+    if marker in markers:
+        raise ValueError("Circular reference detected")
+    markers.add(marker)
+    return marker
 
 
-def _normalise_key(key: object) -> object:
-    """Keys as simplejson takes them: str, int, float, bool, None (and bytes, decoded); others refused."""
-    if isinstance(key, str) or key is None or isinstance(key, bool):
+def _encode_array(items, emit, markers: set[int]) -> None:
+    marker = _enter(items, markers)
+    emit("[")
+    for index, item in enumerate(items):
+        if index:
+            emit(",")
+        _encode(item, emit, markers)
+    emit("]")
+    markers.discard(marker)
+
+
+def _encode_object(mapping: dict, emit, markers: set[int]) -> None:
+    marker = _enter(mapping, markers)
+    emit("{")
+    for index, (key, item) in enumerate(mapping.items()):
+        emit(("," if index else "") + _string(_exact_key(key)) + ":")
+        _encode(item, emit, markers)
+    emit("}")
+    markers.discard(marker)
+
+
+def _exact_key(key: object) -> str:
+    """A dict key as simplejson writes it: str, bytes (decoded), float, bool, None or int; else refused."""
+    if isinstance(key, str):
         return key
-    if isinstance(key, float):
-        return _SPECIAL_FLOATS[repr(float(key))] if key - key != 0.0 else key
-    if isinstance(key, int):
-        return key if _INT64_MIN <= key <= _UINT64_MAX else str(int(key))
     if isinstance(key, bytes):
         return key.decode()
+    if isinstance(key, float):
+        return _float_text(key)
+    if key is None or isinstance(key, bool):
+        return _key_text(key)
+    if isinstance(key, int):
+        return str(key)
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
+
+
+def _float_text(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value - value != 0.0:
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+def _string(text: str) -> str:
+    try:
+        return _orjson.dumps(text).decode()
+    except _orjson.JSONEncodeError:  # a lone surrogate: only an ASCII-escaped string can carry it
+        from json.encoder import encode_basestring_ascii
+
+        return encode_basestring_ascii(text)
 
 
 def dumps_str(obj: object) -> str:
