@@ -196,7 +196,7 @@ def test_failing_asdict_is_an_encode_error():
 
 def test_loads_reads_json():
     assert codec.loads(b'{"a": [1, 2.5, "x", null, true]}') == {"a": [1, 2.5, "x", None, True]}
-    assert codec.loads('"text"') == "text"
+    assert codec.loads(b'"text"') == "text"
 
 
 @pytest.mark.parametrize(
@@ -226,6 +226,28 @@ def test_other_decode_errors_say_where_in_the_input():
 def test_loads_accepts_what_orjson_refuses_but_python_reads():
     assert codec.loads(b"[1e400]") == [math.inf]
     assert codec.loads(b'"\\ud800"') == "\ud800"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"123456789012345678901234567890", b'{"a": [-98765432109876543210]}', b"18446744073709551616"],
+)
+def test_integers_beyond_64_bits_stay_exact(raw):
+    assert codec.loads(raw) == simplejson.loads(raw)  # an int never equals the float orjson would give
+
+
+def test_long_digit_runs_inside_strings_change_nothing():
+    assert codec.loads(b'{"id": "123456789012345678901234567890"}') == {
+        "id": "123456789012345678901234567890"
+    }
+
+
+def test_invalid_utf8_is_a_decode_error_as_officially():
+    with pytest.raises(codec.DecodeError) as caught:
+        codec.loads(b'"\xff"')
+    with pytest.raises(UnicodeDecodeError) as official_error:
+        simplejson.loads(b'"\xff"')
+    assert str(caught.value) == str(official_error.value)
 
 
 def test_spaced_documents_are_byte_identical_to_the_official_error_document():

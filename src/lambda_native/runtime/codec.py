@@ -38,22 +38,29 @@ def _load():
     return orjson
 
 
-def loads(data: bytes | str) -> object:
+# Maps every digit to "0" and every other byte to " ": a run of 20 zeros marks a possible >64-bit integer.
+_DIGIT_RUNS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
+_LONG_RUN = b"0" * 20
+
+
+def loads(data: bytes) -> object:
     """Parse JSON; DecodeError if it is not JSON.
 
-    Input orjson refuses but Python's json reads (numbers beyond a double, lone surrogates) is read by the
-    latter, which also words the error like the official client when both refuse.
+    Python's json (same results and error wording as simplejson) reads what orjson refuses (numbers beyond
+    a double, lone surrogates) or would read inexactly: orjson turns integers beyond 64 bits into floats.
     """
     orjson = _orjson or _load()
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        import json
-
+    if _LONG_RUN not in data.translate(_DIGIT_RUNS):
         try:
-            return json.loads(data)
-        except ValueError as exc:
-            raise DecodeError(str(exc)) from None
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    import json
+
+    try:
+        return json.loads(data.decode())  # simplejson reads bytes as UTF-8 only: so do we
+    except ValueError as exc:
+        raise DecodeError(str(exc)) from None
 
 
 def _default(obj: object) -> object:

@@ -136,7 +136,7 @@ def _parse_header(text: str | None, name: str) -> dict | None:
     from lambda_native.runtime import codec
 
     try:
-        value = codec.loads(text)
+        value = codec.loads(text.encode())
     except codec.DecodeError as exc:
         message = f"Unable to parse {name} JSON: {exc}"
     else:
