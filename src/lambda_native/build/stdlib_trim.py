@@ -1,0 +1,178 @@
+"""Which standard-library modules a function can import, so the build ships only those.
+
+Nuitka standalone ships every non-excluded stdlib module as bytecode (~4.7 MB for a hello world), and the
+executable's pages are most of its memory: what is not shipped is neither stored, zipped nor touched. What a
+function can import is derived, never guessed: the static import closure of the entry script, the handler
+and its sources (every import statement, function-level ones included, but not a module's own `if __name__ ==
+"__main__"` self-test), plus what
+extension modules import from C at load time, which no scan sees (orjson imports `dataclasses`, `uuid`,
+`datetime`, `enum` and `json`), found by importing them in a child interpreter. Everything else in the
+standard library is left out with `--nofollow-import-to`; a module the function imports only by a computed
+name is added back with `--include-stdlib`.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.machinery
+import os
+import subprocess
+import sys
+import sysconfig
+
+# Kept whatever the scan says: codecs are looked up by name at run time (bytes.decode("latin-1")).
+ALWAYS_KEEP = frozenset({"encodings"})
+
+# Developer tools that the standard library imports only from its own self-tests and debugging helpers
+# (`pickle._test()` imports doctest, `multiprocessing.util` imports test.support): an import of one of
+# these from inside the standard library is not followed. A function's own import of one still is.
+DEV_ONLY = frozenset(
+    {
+        "bdb", "cProfile", "cmd", "code", "codeop", "curses", "distutils", "doctest", "ensurepip", "idlelib",
+        "lib2to3", "pdb", "profile", "pstats", "pydoc", "pydoc_data", "readline", "rlcompleter", "tabnanny",
+        "test", "timeit", "tkinter", "trace", "turtle", "turtledemo", "unittest", "venv", "webbrowser",
+    }
+)  # fmt: skip
+
+# Imports the modules named in argv and prints what that loaded beyond the interpreter's own start-up.
+_PROBE = """
+import sys
+before = set(sys.modules)
+for name in sys.argv[1:]:
+    try:
+        __import__(name)
+    except Exception:
+        pass
+print(sorted(set(sys.modules) - before))
+"""
+
+
+def _top(name: str) -> str:
+    return name.partition(".")[0]
+
+
+def _is_skipped_block(node: ast.If) -> bool:
+    """`if __name__ == "__main__":` (a module's self-test) and `if TYPE_CHECKING:` never run in a function."""
+    test = node.test
+    if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
+        return True
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imports(tree: ast.AST, package: str) -> list[str]:
+    """Module names one source file imports, anywhere in it (function bodies too), resolved to absolute."""
+    found = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.If) and _is_skipped_block(node):
+            stack.extend(node.orelse)
+            continue
+        if isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                parent = ".".join(parts[: len(parts) - node.level + 1])
+                base = f"{parent}.{base}" if base else parent
+            if base:
+                found.append(base)
+                # `from pkg import name` may name a submodule.
+                found.extend(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+class ImportScanner:
+    """The static import closure of some modules: every import statement followed, through packages."""
+
+    __slots__ = ("path", "specs", "stdlib_dir")
+
+    def __init__(self, search_path: list[str]) -> None:
+        self.path = [*search_path, *sys.path[1:]]
+        self.stdlib_dir = os.path.join(sysconfig.get_paths()["stdlib"], "")
+        # name -> where it was found; None: not found (an optional import that is not installed).
+        self.specs: dict[str, importlib.machinery.ModuleSpec | None] = {}
+
+    def _find(self, name: str) -> importlib.machinery.ModuleSpec | None:
+        if name in sys.builtin_module_names:
+            return importlib.machinery.ModuleSpec(name, None, origin="built-in")
+        parent = name.rpartition(".")[0]
+        if not parent:
+            return importlib.machinery.PathFinder.find_spec(name, self.path)
+        parent_spec = self.specs.get(parent)
+        locations = parent_spec.submodule_search_locations if parent_spec else None
+        return importlib.machinery.PathFinder.find_spec(name, list(locations)) if locations else None
+
+    def add(self, name: str) -> None:
+        """Follow `name` (and its parent packages) and everything they import."""
+        pending = [name]
+        while pending:
+            current = pending.pop()
+            if current in self.specs:
+                continue
+            parent = current.rpartition(".")[0]
+            if parent and parent not in self.specs:
+                pending.extend([current, parent])
+                continue
+            try:
+                spec = self._find(current)
+            except (ImportError, ValueError):
+                spec = None
+            self.specs[current] = spec
+            origin = spec.origin if spec is not None else None
+            if not origin or not origin.endswith(".py"):
+                continue
+            with open(origin, "rb") as file:
+                try:
+                    tree = ast.parse(file.read(), origin)
+                except (SyntaxError, ValueError):
+                    continue
+            package = current if spec.submodule_search_locations is not None else parent
+            imported = _imports(tree, package)
+            if origin.startswith(self.stdlib_dir) and "site-packages" not in origin:
+                imported = [name for name in imported if _top(name) not in DEV_ONLY]
+            pending.extend(name for name in imported if name not in self.specs)
+
+    def add_script(self, path: str) -> None:
+        """Follow what a script (the generated entry point) imports."""
+        with open(path, "rb") as file:
+            tree = ast.parse(file.read(), path)
+        for imported in _imports(tree, ""):
+            self.add(imported)
+
+    def found(self) -> dict[str, str]:
+        """Module name -> its origin (a file, or "built-in"), for every module that exists."""
+        return {name: spec.origin or "" for name, spec in self.specs.items() if spec is not None}
+
+
+def extension_imports(modules: list[str], search_path: list[str]) -> set[str]:
+    """What importing these (extension) modules loads, seen from a child interpreter: imports made from C."""
+    if not modules:
+        return set()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(search_path))
+    command = [sys.executable, "-c", _PROBE, *modules]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    return set(ast.literal_eval(out))
+
+
+def needed_modules(entry_script: str, roots: list[str], search_path: list[str]) -> set[str]:
+    """Every module name the function can import: the static closure and what its extensions import."""
+    scanner = ImportScanner(search_path)
+    scanner.add_script(entry_script)
+    for root in roots:
+        scanner.add(root)
+    found = scanner.found()
+    # Built-in and shared-library modules may import Python modules from C (`_decimal` imports `numbers`).
+    not_source = sorted(name for name, origin in found.items() if not origin.endswith(".py"))
+    return set(found) | extension_imports(not_source, search_path)
+
+
+def left_out(needed: set[str], include: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The top-level stdlib modules and packages that nothing needs, for `--nofollow-import-to`."""
+    keep = {_top(name) for name in needed} | ALWAYS_KEEP | {_top(name) for name in include}
+    candidates = set(sys.stdlib_module_names) - set(sys.builtin_module_names) - {"__future__"}
+    return sorted(name for name in candidates - keep if not name.startswith("__"))

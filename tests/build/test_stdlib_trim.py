@@ -1,0 +1,85 @@
+"""The stdlib a function can import is derived from its code; the rest is left out of the build."""
+
+from __future__ import annotations
+
+import textwrap
+
+from lambda_native.build import stdlib_trim
+
+
+def needed(tmp_path, source: str, roots=("app",)) -> set[str]:
+    (tmp_path / "app.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    entry = tmp_path / "entry.py"
+    entry.write_text("import app\n", encoding="utf-8")
+    return stdlib_trim.needed_modules(str(entry), list(roots), [str(tmp_path)])
+
+
+def test_module_and_function_level_imports_are_followed(tmp_path):
+    found = needed(
+        tmp_path,
+        """
+        import json
+
+        def handler(event, context):
+            import decimal
+            return decimal.Decimal(1)
+        """,
+    )
+    assert {"app", "json", "json.decoder", "re", "decimal"} <= found
+    left_out = stdlib_trim.left_out(found)
+    assert "json" not in left_out and "re" not in left_out and "decimal" not in left_out
+    assert "sqlite3" in left_out and "tomllib" in left_out
+
+
+def test_self_tests_and_type_checking_blocks_are_not_followed(tmp_path):
+    found = needed(
+        tmp_path,
+        """
+        from typing import TYPE_CHECKING
+        if TYPE_CHECKING:
+            import sqlite3
+        if __name__ == "__main__":
+            import tomllib
+        else:
+            import wave
+        """,
+    )
+    assert "sqlite3" not in found and "tomllib" not in found
+    assert "wave" in found  # the else branch runs on import
+
+
+def test_stdlib_self_tests_do_not_pull_in_developer_tools(tmp_path):
+    # pickle._test() imports doctest; a function that pickles never runs it.
+    found = needed(tmp_path, "import pickle\n")
+    assert "pickle" in found
+    assert "doctest" not in found and "unittest" not in found
+    assert "doctest" in stdlib_trim.left_out(found)
+
+
+def test_a_functions_own_import_of_a_developer_tool_is_kept(tmp_path):
+    found = needed(tmp_path, "import doctest\n")
+    assert "doctest" in found and "doctest" not in stdlib_trim.left_out(found)
+
+
+def test_imports_made_by_extension_modules_from_c_are_found(tmp_path):
+    # orjson's module init imports uuid and dataclasses from Rust: no scan of Python source sees that.
+    found = needed(tmp_path, "import orjson\n")
+    assert {"uuid", "dataclasses"} <= found
+    assert "uuid" not in stdlib_trim.left_out(found)
+
+
+def test_relative_imports_resolve_inside_packages(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from . import helpers\n", encoding="utf-8")
+    (pkg / "helpers.py").write_text("from .deep import thing\n", encoding="utf-8")
+    (pkg / "deep.py").write_text("import wave\nthing = 1\n", encoding="utf-8")
+    found = needed(tmp_path, "import pkg\n")
+    assert {"pkg", "pkg.helpers", "pkg.deep", "wave"} <= found
+
+
+def test_include_adds_modules_back_and_encodings_always_stay(tmp_path):
+    found = needed(tmp_path, "x = 1\n")
+    assert "wave" in stdlib_trim.left_out(found)
+    assert "wave" not in stdlib_trim.left_out(found, include=["wave"])
+    assert "encodings" not in stdlib_trim.left_out(set())
