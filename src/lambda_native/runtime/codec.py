@@ -230,16 +230,19 @@ def _float_text(value: float) -> str:
 
 
 def _string(text: str) -> str:
+    orjson = _orjson or _load()
     try:
-        return _orjson.dumps(text).decode()
-    except _orjson.JSONEncodeError:  # a lone surrogate: only an ASCII-escaped string can carry it
+        return orjson.dumps(text).decode()
+    except orjson.JSONEncodeError:  # a lone surrogate: only an ASCII-escaped string can carry it
         from json.encoder import encode_basestring_ascii
 
         return encode_basestring_ascii(text)
 
 
 def dumps_str(obj: object) -> str:
-    """Encode a value the runtime built itself (error documents, X-Ray causes) as a str."""
+    """Encode a value the runtime built itself (in error documents, X-Ray causes) as a str."""
+    if isinstance(obj, str):
+        return _string(obj)  # an exception message may hold a lone surrogate
     orjson = _orjson or _load()
     return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS).decode()
 

@@ -13,15 +13,6 @@ import traceback
 
 from lambda_native.runtime import codec, logs
 
-MALFORMED_HANDLER_NAME = "Runtime.MalformedHandlerName"
-BUILT_IN_MODULE_CONFLICT = "Runtime.BuiltInModuleConflict"
-IMPORT_MODULE_ERROR = "Runtime.ImportModuleError"
-USER_CODE_SYNTAX_ERROR = "Runtime.UserCodeSyntaxError"
-HANDLER_NOT_FOUND = "Runtime.HandlerNotFound"
-UNMARSHAL_ERROR = "Runtime.UnmarshalError"
-MARSHAL_ERROR = "Runtime.MarshalError"
-LAMBDA_CONTEXT_UNMARSHAL_ERROR = "Runtime.LambdaContextUnmarshalError"
-
 LAMBDA_WARNING = (
     "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. "
     "However, in rare cases, a Lambda runtime update can cause unexpected function behavior. "
