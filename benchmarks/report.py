@@ -39,11 +39,12 @@ def _size(size: dict | None) -> str:
     return f"{_bytes(size['zip_bytes'])} / {_bytes(size['unzipped_bytes'])}"
 
 
-def _warm(warm: dict | None) -> tuple[str, str]:
+def _warm(warm: dict | None) -> tuple[str, str, str]:
     if warm is None:
-        return "–", "–"
+        return "–", "–", "–"
     rt = warm["round_trip_us"]
-    return f"{rt['median']:.0f} / {rt['p99']:.0f}", f"{warm['invokes_per_s']:.0f}"
+    duration = warm["duration_us"]["median"]
+    return f"{rt['median']:.0f} / {rt['p99']:.0f}", f"{duration:.0f}", f"{warm['invokes_per_s']:.0f}"
 
 
 def markdown(doc: dict) -> str:
@@ -68,26 +69,28 @@ def markdown(doc: dict) -> str:
         "",
         "Times in ms as median (min–p90). *Init* = spawn → first `/next` (Lambda's Init Duration); "
         "*first response* = spawn → first response posted. Ratios are medians of per-round pairs, "
-        "first response / peak RSS.",
+        "first response / peak RSS. Warm: round trip of `Function.invoke` p50 / p99, and the emulator's "
+        "Duration p50 (event sent → response received).",
         "",
         "| variant | workload | init ms | first response ms | peak RSS MB | zip / unzipped "
-        "| warm p50 / p99 µs | invokes/s | × awslambdaric | × interpreted |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| warm round trip µs | warm Duration µs | invokes/s | × awslambdaric | × interpreted |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for cell in doc["cells"]:
         cold = cell["cold"]
-        warm_rt, warm_rate = _warm(cell["warm"])
+        warm_rt, warm_duration, warm_rate = _warm(cell["warm"])
         label = doc["variants"][cell["variant"]]["label"]
         lines.append(
             f"| {label} | {cell['workload']} | {_ms(cold and cold['init_ms'])} "
             f"| {_ms(cold and cold['first_response_ms'])} "
             f"| {_mb(cold and cold['peak_rss_kb']['median'])} | {_size(cell['size'])} "
-            f"| {warm_rt} | {warm_rate} | {_ratio(cell, BASELINES[0])} | {_ratio(cell, BASELINES[1])} |"
+            f"| {warm_rt} | {warm_duration} | {warm_rate} "
+            f"| {_ratio(cell, BASELINES[0])} | {_ratio(cell, BASELINES[1])} |"
         )
     for name, ref in doc["reference"].items():
         lines.append(
             f"| {name}: `{' '.join(ref['argv'])}` (spawn → exit) | – | – | {_ms(ref['spawn_to_exit_ms'])} "
-            f"| {_mb(ref['peak_rss_kb']['median'])} | – | – | – | – | – |"
+            f"| {_mb(ref['peak_rss_kb']['median'])} | – | – | – | – | – | – |"
         )
     lines += ["", "Variants:", ""]
     lines += [f"- **{info['label']}**: {info['description']}" for info in doc["variants"].values()]

@@ -9,9 +9,10 @@ A result file is one JSON object:
 - `reference`: name -> {`argv`, `spawn_to_exit_ms`: summary, `peak_rss_kb`: summary} (may be empty).
 - `cells`: one per variant x workload: {`variant`, `workload`, `status` ("ok" or "failed"), `errors`
   [str], `cold` {`init_ms`, `first_response_ms`, `peak_rss_kb`: summary, `samples` {the same three: one
-  value per round, null where that cold start failed}}, `warm` {`invokes`, `round_trip_us`: summary,
-  `invokes_per_s`, `peak_rss_kb`}, `size` {`zip_bytes`, `unzipped_bytes`, `contents`}, `ratios`
-  {baseline variant -> {`init`, `first_response`, `peak_rss`: summary of the per-round ratios}}}.
+  value per round, null where that cold start failed}}, `warm` {`invokes`, `round_trip_us`,
+  `duration_us`: summaries, `invokes_per_s`, `peak_rss_kb`}, `size` {`zip_bytes`, `unzipped_bytes`,
+  `contents`}, `ratios` {baseline variant -> {`init`, `first_response`, `peak_rss`: summary of the
+  per-round ratios}}}.
   `cold`, `warm` and `size` are null when the cell could not be measured at all.
 
 A summary is {`n`, `min`, `median`, `p90`, `p99`, `max`, `mean`} (`stats.summarize`).
@@ -26,6 +27,7 @@ from benchmarks.stats import SUMMARY_KEYS
 SCHEMA_ID = "lambda-native-bench/1"
 
 COLD_FIGURES = ("init_ms", "first_response_ms", "peak_rss_kb")
+WARM_SUMMARIES = ("round_trip_us", "duration_us")
 RATIO_FIGURES = ("init", "first_response", "peak_rss")
 MACHINE_KEYS = ("hostname", "cpu_model", "cpus_online", "kernel", "glibc", "python", "nuitka")
 SETTINGS_KEYS = ("runs", "warm_invokes", "quick", "memory_mb", "harness_cpu", "child_cpu", "percentiles")
@@ -97,11 +99,12 @@ class _Checker:
                         self.fail(f"{where}.cold.samples.{figure}", "expected a list of numbers or nulls")
         warm = cell.get("warm")
         if warm is not None and self.object(
-            warm, f"{where}.warm", ("invokes", "round_trip_us", "invokes_per_s", "peak_rss_kb")
+            warm, f"{where}.warm", ("invokes", *WARM_SUMMARIES, "invokes_per_s", "peak_rss_kb")
         ):
             self.typed(warm.get("invokes"), f"{where}.warm.invokes", int)
-            if "round_trip_us" in warm:
-                self.summary(warm["round_trip_us"], f"{where}.warm.round_trip_us")
+            for figure in WARM_SUMMARIES:
+                if figure in warm:
+                    self.summary(warm[figure], f"{where}.warm.{figure}")
             self.typed(warm.get("invokes_per_s"), f"{where}.warm.invokes_per_s", Real)
             self.typed(warm.get("peak_rss_kb"), f"{where}.warm.peak_rss_kb", Real, nullable=True)
         size = cell.get("size")

@@ -33,6 +33,7 @@ def result_doc():
             cell.warm = {
                 "invokes": 10,
                 "round_trip_us": summarize([100.0 + i for i in range(10)]),
+                "duration_us": summarize([60.0 + i for i in range(10)]),
                 "invokes_per_s": 9000.0,
                 "peak_rss_kb": 15000,
             }
