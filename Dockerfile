@@ -33,6 +33,11 @@ RUN set -eu; \
 WORKDIR /opt/lambda-native
 COPY pyproject.toml README.md build.py ./
 COPY src/ src/
+# A mirror or a wheelhouse instead of PyPI, e.g. --build-arg PIP_INDEX_URL=https://mirror/simple, or
+# PIP_NO_INDEX=1 PIP_FIND_LINKS=http://127.0.0.1:8000/ (a folder served on the host, with --network host).
+ARG PIP_INDEX_URL
+ARG PIP_FIND_LINKS
+ARG PIP_NO_INDEX
 RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir '.[build]'
 COPY . .
 ARG SRC=examples/hello

@@ -2,7 +2,8 @@
 container with no Python at all, answering the emulator on the host's 127.0.0.1.
 
 Needs a Docker daemon (DOCKER_HOST, or the default socket); the base image is made with debootstrap when
-it is missing. No registry is used: builds run with the classic builder and host networking.
+it is missing. No registry is used: builds run with the classic builder and host networking. Where the
+build container cannot reach PyPI, set LAMBDA_NATIVE_TEST_PIP_FIND_LINKS to a wheelhouse URL.
 """
 
 from __future__ import annotations
@@ -87,19 +88,11 @@ def base_image(daemon, tmp_path_factory) -> str:
 
 
 def build_target(base: str, target: str, tag: str) -> None:
-    result = docker(
-        "build",
-        "--network",
-        "host",
-        "--build-arg",
-        f"BASE_IMAGE={base}",
-        "--target",
-        target,
-        "-t",
-        tag,
-        ROOT,
-        check=False,
-    )
+    args = ["--build-arg", f"BASE_IMAGE={base}"]
+    wheelhouse = os.environ.get("LAMBDA_NATIVE_TEST_PIP_FIND_LINKS")
+    if wheelhouse:  # where the container cannot reach PyPI: a wheelhouse URL (served on 127.0.0.1)
+        args += ["--build-arg", "PIP_NO_INDEX=1", "--build-arg", f"PIP_FIND_LINKS={wheelhouse}"]
+    result = docker("build", "--network", "host", *args, "--target", target, "-t", tag, ROOT, check=False)
     output = result.stdout + result.stderr
     unreachable = [marker for marker in OFFLINE_MARKERS if marker in output]
     if result.returncode != 0 and unreachable:

@@ -113,9 +113,27 @@ def zig_toolchain(target: Target) -> Toolchain:
         compiler=zig,
         description=f"zig cc -target {triple}",
         nuitka_options=["--zig"],
-        env={"CFLAGS": flags, "LDFLAGS": flags},
+        env={"CFLAGS": " ".join([flags, *multiarch_include_flags()]), "LDFLAGS": flags},
         path_prefix=[os.path.dirname(zig)],
     )
+
+
+def multiarch_include_flags() -> list[str]:
+    """`-idirafter /usr/include` when Python's headers need it under zig, else nothing.
+
+    Debian's Python.h includes `<x86_64-linux-gnu/python3.11/pyconfig.h>` from /usr/include, which
+    `zig cc -target` never searches (it brings its own libc headers for the target glibc). Searched
+    after zig's own, /usr/include supplies that file without replacing any libc header.
+    """
+    include = sysconfig.get_paths()["include"]
+    multiarch = sysconfig.get_config_var("MULTIARCH")
+    if not multiarch:
+        return []
+    parent = os.path.dirname(include)
+    version = os.path.basename(include)  # python3.11
+    if os.path.isfile(os.path.join(parent, multiarch, version, "pyconfig.h")):
+        return ["-idirafter", parent]
+    return []
 
 
 def choose_toolchain(target: Target) -> Toolchain:

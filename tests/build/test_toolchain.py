@@ -1,0 +1,50 @@
+"""Choosing the compiler for a target on this host, and the include path zig needs for Debian's Python."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from lambda_native.build import glibc
+from lambda_native.build.toolchain import TARGETS, choose_toolchain, find_c_compiler
+
+from .conftest import ROOT
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def test_a_host_newer_than_the_target_builds_with_zig_pinned_to_its_glibc():
+    host = glibc.host_glibc()
+    if host is None or host <= (2, 34):
+        pytest.skip("the host glibc is not newer than al2023's")
+    tools = choose_toolchain(TARGETS["al2023"])
+    assert tools.nuitka_options == ["--zig"]
+    assert tools.env["LDFLAGS"] == "-target x86_64-linux-gnu.2.34"
+    assert tools.env["CFLAGS"].startswith("-target x86_64-linux-gnu.2.34")
+    assert os.path.basename(tools.compiler) == "zig"
+
+
+def test_no_compiler_on_an_empty_path(tmp_path, monkeypatch):
+    monkeypatch.delenv("CC", raising=False)
+    assert find_c_compiler(path=str(tmp_path)) is None
+    assert find_c_compiler() is not None
+
+
+@pytest.mark.skipif(not os.path.exists(SYSTEM_PYTHON), reason="no system Python")
+def test_debian_multiarch_headers_are_searched_after_zigs_own():
+    script = "from lambda_native.build.toolchain import multiarch_include_flags as f; print(' '.join(f()))"
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
+    probe = subprocess.run(
+        [SYSTEM_PYTHON, "-c", "import sysconfig; print(sysconfig.get_paths()['include'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    include = probe.stdout.strip()
+    version = os.path.basename(include)
+    multiarch_header = os.path.join(os.path.dirname(include), "x86_64-linux-gnu", version, "pyconfig.h")
+    out = subprocess.run([SYSTEM_PYTHON, "-c", script], env=env, capture_output=True, text=True, check=True)
+    expected = f"-idirafter {os.path.dirname(include)}" if os.path.exists(multiarch_header) else ""
+    assert out.stdout.strip() == expected
