@@ -36,6 +36,30 @@ def same_values(ours: bytes, theirs: str) -> bool:
     return repr(simplejson.loads(ours, **parse)) == repr(simplejson.loads(theirs, **parse))
 
 
+@pytest.fixture(autouse=True, params=["_json", "orjson"])
+def codec_path(request, monkeypatch):
+    """Run every test on both paths: the standard library's C codec (cold) and orjson (once it has paid)."""
+    if request.param == "orjson":
+        monkeypatch.setattr(codec, "_orjson", codec._orjson or codec._load())
+    else:
+        monkeypatch.setattr(codec, "_orjson", None)
+        monkeypatch.setattr(codec, "_light_bytes", 0)
+    return request.param
+
+
+def test_light_path_hands_over_to_orjson_once_it_pays(monkeypatch, codec_path):
+    if codec_path == "orjson":
+        pytest.skip("starts on the _json path")
+    monkeypatch.setattr(codec, "ORJSON_AFTER_BYTES", 100)
+    monkeypatch.setattr(codec, "_load", lambda: loaded.append(1) or __import__("orjson"))
+    loaded = []
+    assert codec.loads(b'{"a": 1}') == {"a": 1}
+    assert codec.dumps({"b": "x" * 40}) == b'{"b":"' + b"x" * 40 + b'"}'
+    assert loaded == []  # 8 + 49 bytes so far
+    assert codec.loads(b"[" + b"1," * 30 + b"1]") == [1] * 31
+    assert loaded == [1]
+
+
 Point = collections.namedtuple("Point", "x y")
 
 

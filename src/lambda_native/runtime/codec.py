@@ -1,7 +1,13 @@
-"""All of the runtime's JSON, through orjson, in this one module.
+"""All of the runtime's JSON, in this one module: the standard library's C codec first, orjson once it pays.
 
-orjson costs ~20 ms to import (its init pulls in `dataclasses`, `uuid`, `json`...), so it is imported here on
-first use, never on the way to the first `/next`; no other module imports it.
+orjson costs ~20 ms to import (its init pulls in `dataclasses`, `uuid`, `json`, `enum`...), more than a
+hello function's whole cold start, while the C scanner and encoder of the standard library's `_json` load in
+well under a millisecond (`json` itself is not imported: its `re` and `enum` cost ~8 ms). So payloads go
+through `_json` until the runtime has moved `ORJSON_AFTER_BYTES` of them, and only then is orjson imported,
+when its speed on large payloads starts to repay its import: a function with small events never loads it;
+one with 1 MB events loads it on a warm invoke, not on its cold start. Whichever path runs, the values are
+the same, and anything either fast path would treat differently from simplejson goes to the exact paths.
+The runtime's own small documents (error documents, X-Ray causes, JSON log lines) always use `_json`.
 
 Results are encoded like the official client's simplejson encoder, value for value: `Decimal` exactly, NaN
 and infinities as the `NaN`/`Infinity` tokens, namedtuples as objects, tuples as arrays, non-string keys as
@@ -17,6 +23,11 @@ import sys
 
 _orjson = None
 _DUMPS_OPTIONS = 0
+# JSON moved through `_json` before orjson is imported: about what `_json` needs orjson's import time to
+# decode and encode, so a function never pays more than twice the better choice.
+ORJSON_AFTER_BYTES = 4 << 20
+_light_bytes = 0
+_scanner = _encoder = _log_encoder = _encode_string = _encode_ascii = None
 _INT64_MIN, _UINT64_MAX = -(1 << 63), (1 << 64) - 1
 
 
@@ -38,6 +49,63 @@ def _load():
     return orjson
 
 
+class _ScanContext:
+    """What `_json.make_scanner` reads from a `json.JSONDecoder`: its defaults, without importing `json`."""
+
+    __slots__ = ("object_hook", "object_pairs_hook", "parse_constant", "parse_float", "parse_int", "strict")
+
+    def __init__(self) -> None:
+        self.strict = True
+        self.object_hook = self.object_pairs_hook = None
+        self.parse_float, self.parse_int = float, int
+        constants = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}
+        self.parse_constant = constants.__getitem__
+
+
+def _refuse(obj: object) -> object:
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _log_default(obj: object) -> object:
+    return str(obj)
+
+
+def _load_light() -> None:
+    """Build the `_json` scanner and encoders (compact, UTF-8, NaN allowed: as `json.dumps` would)."""
+    global _scanner, _encoder, _log_encoder, _encode_string, _encode_ascii
+    import _json
+
+    _encode_string, _encode_ascii = _json.encode_basestring, _json.encode_basestring_ascii
+    _scanner = _json.make_scanner(_ScanContext())
+    _encoder = _json.make_encoder(None, _refuse, _encode_string, None, ":", ",", False, False, True)
+    _log_encoder = _json.make_encoder(None, _log_default, _encode_string, None, ":", ",", False, False, True)
+
+
+def _light(size: int) -> bool:
+    """Whether `_json` takes this payload of `size` bytes: yes until orjson is loaded or has paid off."""
+    global _light_bytes
+    if _orjson is not None:
+        return False
+    _light_bytes += size
+    if _light_bytes > ORJSON_AFTER_BYTES:
+        return False
+    if _scanner is None:
+        _load_light()
+    return True
+
+
+_WHITESPACE = " \t\n\r"
+
+
+def _light_loads(text: str) -> object:
+    """`json.loads` on a str through the C scanner; raises on any bad input for the exact path to word."""
+    start = len(text) - len(text.lstrip(_WHITESPACE))
+    value, end = _scanner(text, start)
+    if end != len(text) and text[end:].strip(_WHITESPACE):
+        raise ValueError("extra data")
+    return value
+
+
 # Maps every digit to "0" and every other byte to " ": a run of 20 zeros marks a possible >64-bit integer.
 _DIGIT_RUNS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
 _LONG_RUN = b"0" * 20
@@ -49,12 +117,22 @@ def loads(data: bytes) -> object:
     Python's json (same results and error wording as simplejson) reads what orjson refuses (numbers beyond
     a double, lone surrogates) or would read inexactly: orjson turns integers beyond 64 bits into floats.
     """
+    if _light(len(data)):
+        try:
+            return _light_loads(data.decode())
+        except Exception:  # not JSON: the exact path says why, in simplejson's words
+            return _exact_loads(data)
     orjson = _orjson or _load()
     if _LONG_RUN not in data.translate(_DIGIT_RUNS):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
             pass
+    return _exact_loads(data)
+
+
+def _exact_loads(data: bytes) -> object:
+    """Python's json: simplejson's results and error wording, for what the fast paths refuse."""
     import json
 
     try:
@@ -83,14 +161,24 @@ def dumps(obj: object) -> bytes:
     orjson encodes plain built-in values as simplejson does, except NaN and infinities (as null). Anything
     else, or output with a null in it, is checked first; what orjson would get wrong goes to `_exact`.
     """
-    orjson = _orjson or _load()
-    checked = False
     try:
         marshal.dumps(obj)  # C-speed proof that `obj` holds only exact built-in types
+        plain = True
     except ValueError:
-        if _needs_exact(obj):
+        plain = False
+    if _light(0):
+        if not plain:
             return _exact(obj)
-        checked = True
+        try:
+            out = "".join(_encoder(obj, 0)).encode()
+        except Exception:  # a set, bytes, a lone surrogate...: the exact path writes or refuses them
+            return _exact(obj)
+        _light(len(out))
+        return out
+    orjson = _orjson or _load()
+    checked = not plain
+    if checked and _needs_exact(obj):
+        return _exact(obj)
     try:
         out = orjson.dumps(obj, default=_default, option=_DUMPS_OPTIONS)
     except orjson.JSONEncodeError as exc:
@@ -174,7 +262,10 @@ def _encode(value: object, emit, markers: set[int]) -> None:
         elif isinstance(value, dict):
             _encode_object(value, emit, markers)
         else:
-            emit(_orjson.dumps(_default(value)).decode())  # Decimal (a Fragment), or the refusal
+            decimal = sys.modules.get("decimal")
+            if decimal is None or not isinstance(value, decimal.Decimal):
+                _refuse(value)
+            emit("NaN" if value.is_nan() else str(value))
 
 
 def _enter(container: object, markers: set[int]) -> int:
@@ -230,34 +321,33 @@ def _float_text(value: float) -> str:
 
 
 def _string(text: str) -> str:
-    orjson = _orjson or _load()
+    if _encode_string is None:
+        _load_light()
+    if text.isascii():
+        return _encode_string(text)
     try:
-        return orjson.dumps(text).decode()
-    except orjson.JSONEncodeError:  # a lone surrogate: only an ASCII-escaped string can carry it
-        from json.encoder import encode_basestring_ascii
-
-        return encode_basestring_ascii(text)
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate: only an ASCII-escaped string can carry it
+        return _encode_ascii(text)
+    return _encode_string(text)
 
 
 def dumps_str(obj: object) -> str:
     """Encode a value the runtime built itself (in error documents, X-Ray causes) as a str."""
     if isinstance(obj, str):
         return _string(obj)  # an exception message may hold a lone surrogate
-    orjson = _orjson or _load()
-    return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
-def _log_default(obj: object) -> object:
-    return str(obj)
+    if _encoder is None:
+        _load_light()
+    return "".join(_encoder(obj, 0))
 
 
 def dumps_log(obj: object) -> str:
     """Encode a log record's value: what has no JSON form becomes its `str()`, as in the official client."""
-    orjson = _orjson or _load()
-    options = _DUMPS_OPTIONS | orjson.OPT_NON_STR_KEYS
+    if _log_encoder is None:
+        _load_light()
     try:
-        return orjson.dumps(obj, default=_log_default, option=options).decode()
-    except orjson.JSONEncodeError:
+        return "".join(_log_encoder(obj, 0))
+    except Exception:  # a cycle, a key of no JSON type
         return dumps_str(str(obj))
 
 
