@@ -17,12 +17,13 @@
 ARG BASE_IMAGE=public.ecr.aws/lambda/provided:al2023
 
 FROM ${BASE_IMAGE} AS build
-# Python >= 3.10 with headers and venv, a C compiler, ccache when the distribution has it.
+# Python >= 3.10 with headers and venv, a C compiler, ccache when the distribution has it. Debian's
+# libpython.a links -lz -lexpat: their -dev packages provide the libraries to link with.
 RUN set -eu; \
     if command -v apt-get >/dev/null 2>&1; then \
         apt-get update; \
         DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-            python3 python3-dev python3-venv gcc libc6-dev ccache; \
+            python3 python3-dev python3-venv gcc libc6-dev zlib1g-dev libexpat1-dev ccache; \
         rm -rf /var/lib/apt/lists/*; \
     else \
         pm="$(command -v dnf || command -v microdnf || command -v yum)"; \

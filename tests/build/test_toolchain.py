@@ -1,4 +1,4 @@
-"""Choosing the compiler for a target on this host, and the include path zig needs for Debian's Python."""
+"""Choosing the compiler for a target on this host, and the paths zig needs for Debian's Python."""
 
 from __future__ import annotations
 
@@ -34,17 +34,21 @@ def test_no_compiler_on_an_empty_path(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(not os.path.exists(SYSTEM_PYTHON), reason="no system Python")
 def test_debian_multiarch_headers_are_searched_after_zigs_own():
-    script = "from lambda_native.build.toolchain import multiarch_include_flags as f; print(' '.join(f()))"
+    script = "from lambda_native.build.toolchain import multiarch_flags as f; print(' '.join(sum(f(), [])))"
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
     probe = subprocess.run(
-        [SYSTEM_PYTHON, "-c", "import sysconfig; print(sysconfig.get_paths()['include'])"],
+        [
+            SYSTEM_PYTHON,
+            "-c",
+            "import sysconfig as s; print(s.get_paths()['include'], s.get_config_var('LIBDIR'))",
+        ],
         capture_output=True,
         text=True,
         check=True,
     )
-    include = probe.stdout.strip()
+    include, libdir = probe.stdout.split()
     version = os.path.basename(include)
     multiarch_header = os.path.join(os.path.dirname(include), "x86_64-linux-gnu", version, "pyconfig.h")
     out = subprocess.run([SYSTEM_PYTHON, "-c", script], env=env, capture_output=True, text=True, check=True)
-    expected = f"-idirafter {os.path.dirname(include)}" if os.path.exists(multiarch_header) else ""
+    expected = f"-idirafter {os.path.dirname(include)} -L{libdir}" if os.path.exists(multiarch_header) else ""
     assert out.stdout.strip() == expected

@@ -109,31 +109,33 @@ def zig_toolchain(target: Target) -> Toolchain:
     # Nuitka's --zig runs `zig cc` without a target; CFLAGS/LDFLAGS are appended to its compile and link
     # lines, and zig then links against stubs of exactly this glibc version.
     flags = f"-target {triple}"
+    cflags, ldflags = multiarch_flags()
     return Toolchain(
         compiler=zig,
         description=f"zig cc -target {triple}",
         nuitka_options=["--zig"],
-        env={"CFLAGS": " ".join([flags, *multiarch_include_flags()]), "LDFLAGS": flags},
+        env={"CFLAGS": " ".join([flags, *cflags]), "LDFLAGS": " ".join([flags, *ldflags])},
         path_prefix=[os.path.dirname(zig)],
     )
 
 
-def multiarch_include_flags() -> list[str]:
-    """`-idirafter /usr/include` when Python's headers need it under zig, else nothing.
+def multiarch_flags() -> tuple[list[str], list[str]]:
+    """Compile and link flags zig needs for a Debian-style (multiarch) Python, else nothing.
 
-    Debian's Python.h includes `<x86_64-linux-gnu/python3.11/pyconfig.h>` from /usr/include, which
-    `zig cc -target` never searches (it brings its own libc headers for the target glibc). Searched
-    after zig's own, /usr/include supplies that file without replacing any libc header.
+    Debian's Python.h includes `<x86_64-linux-gnu/python3.11/pyconfig.h>` from /usr/include, and its
+    static libpython links `-lz -lexpat` from /usr/lib/x86_64-linux-gnu; `zig cc -target` searches
+    neither (it brings its own libc for the target glibc). `-idirafter` adds /usr/include after zig's
+    own headers, so the target glibc's headers still win; `-L` adds the multiarch library folder.
     """
     include = sysconfig.get_paths()["include"]
     multiarch = sysconfig.get_config_var("MULTIARCH")
     if not multiarch:
-        return []
+        return [], []
     parent = os.path.dirname(include)
-    version = os.path.basename(include)  # python3.11
-    if os.path.isfile(os.path.join(parent, multiarch, version, "pyconfig.h")):
-        return ["-idirafter", parent]
-    return []
+    if not os.path.isfile(os.path.join(parent, multiarch, os.path.basename(include), "pyconfig.h")):
+        return [], []
+    libdir = sysconfig.get_config_var("LIBDIR")
+    return ["-idirafter", parent], (["-L" + libdir] if libdir else [])
 
 
 def choose_toolchain(target: Target) -> Toolchain:
