@@ -62,23 +62,27 @@ def write_chart(doc: dict, path: Path) -> None:
         ax_time.axhline(ref["spawn_to_exit_ms"]["median"], color="grey", linestyle="--", linewidth=1)
         ax_time.annotate(
             f"{name} (spawn → exit)",
-            (len(workloads) - 0.5, ref["spawn_to_exit_ms"]["median"]),
-            ha="right",
+            (-0.45, ref["spawn_to_exit_ms"]["median"]),
+            ha="left",
             va="bottom",
             fontsize=8,
-            color="grey",
+            color="dimgrey",
+            zorder=4,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
         )
     for ax in (ax_time, ax_mem):
         ax.set_xticks(range(len(workloads)), workloads)
         ax.grid(axis="y", alpha=0.3)
     ax_time.set_yscale("log")
+    low, high = ax_time.get_ylim()
+    ax_time.set_ylim(low, high * 3)  # headroom for the legend above the tallest marks
     ax_time.set_ylabel("cold start, ms (log)")
     ax_time.set_title(
         "Spawn → first response (ms): bar = median, whisker = min..p90, × = max, ▼ = spawn → first /next"
     )
     ax_mem.set_ylabel("peak RSS, MB")
     ax_mem.set_title("Peak RSS of the runtime process tree at the first response (MB): median, min..max")
-    ax_time.legend(fontsize=8, ncols=min(len(variants), 4))
+    ax_time.legend(fontsize=8, ncols=min(len(variants), 5), loc="upper left")
     machine = doc["machine"]
     fig.suptitle(
         f"lambda-native cold starts, {doc['created'][:10]}: {machine['cpu_model']}, "
