@@ -170,6 +170,7 @@ def run_suite(
 ) -> tuple[dict, dict[str, Path]]:
     """Measure every variant x workload, write the result files, return (result document, their paths)."""
     created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    git = git_state()  # before building: the commit the measured code came from
     placement = choose_placement()
     pin_harness(placement)
     cells = {(v.name, w.name): Cell(v, w, runs) for w in workloads for v in variants}
@@ -184,7 +185,7 @@ def run_suite(
         "schema": SCHEMA_ID,
         "created": created.isoformat().replace("+00:00", "Z"),
         "command": command,
-        "git": git_state(),
+        "git": git,
         "machine": machine_info(),
         "settings": {
             "runs": runs,
