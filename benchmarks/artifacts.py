@@ -63,6 +63,11 @@ def cached_dir(kind: str, key: str, make: Callable[[Path], None], work_dir: Path
     try:
         make(partial)
         partial.rename(final)
+    except OSError:
+        shutil.rmtree(partial, ignore_errors=True)
+        if not final.is_dir():
+            raise
+        # Another run made the same artifact first: use theirs.
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise

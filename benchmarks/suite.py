@@ -92,6 +92,9 @@ def prepare(cells: Iterable[Cell], say: Callable[[str], None]) -> list[Cell]:
         except PrepareError as exc:
             cell.fail(f"prepare: {exc}")
             continue
+        except Exception as exc:  # an unexpected failure of one variant must not end the whole run
+            cell.fail(f"prepare: {type(exc).__name__}: {exc}")
+            continue
         ready.append(cell)
     return ready
 

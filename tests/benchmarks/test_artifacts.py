@@ -60,3 +60,13 @@ def test_zips_keep_execute_bits_and_report_sizes(tmp_path):
     extract_zip(tmp_path / "f.zip", tmp_path / "task")
     assert (tmp_path / "task" / "bootstrap").stat().st_mode & 0o111
     assert (tmp_path / "task" / "data.txt").read_bytes() == b"a" * 10_000
+
+
+def test_a_concurrent_run_that_made_the_artifact_first_wins(tmp_path):
+    def make(folder):
+        (folder / "out").write_text("mine")
+        cached_dir("kind", "dddd", lambda other: (other / "out").write_text("theirs"), tmp_path)
+
+    result = cached_dir("kind", "dddd", make, tmp_path)
+    assert (result / "out").read_text() == "theirs"
+    assert [p.name for p in (tmp_path / "kind").iterdir()] == ["dddd"]

@@ -7,6 +7,7 @@ import orjson
 import pytest
 
 from benchmarks import harness
+from benchmarks.artifacts import PrepareError
 from benchmarks.reference import BarePython, spawn_to_exit_ms
 from benchmarks.schema import missing_figures, validate
 from benchmarks.suite import run_suite
@@ -88,3 +89,30 @@ def test_the_suite_end_to_end_on_the_fake_runtime(tmp_path):
         assert cell["cold"]["first_response_ms"]["n"] == 2
     assert doc["reference"]["bare python"]["spawn_to_exit_ms"]["n"] == 2
     assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+class BrokenVariant(Variant):
+    """A variant whose preparation fails, as a native build without a compiler would."""
+
+    name = "broken"
+    label = "broken"
+    description = "cannot be prepared"
+
+    def prepare(self, workload, work_dir=None):
+        raise PrepareError("native build of hello failed (exit 2): no C compiler")
+
+
+def test_a_variant_that_cannot_be_prepared_is_reported_and_the_rest_measured(tmp_path):
+    doc, paths = run_suite(
+        [BrokenVariant(), SlowVariant()], [WORKLOADS["hello"]], runs=1, warm_invokes=2, out_dir=tmp_path,
+        command="test", quick=True, reference=False, say=lambda _: None,
+    )  # fmt: skip
+    assert validate(doc) == []
+    broken, slow = doc["cells"]
+    assert broken["status"] == "failed"
+    assert broken["errors"] == ["prepare: native build of hello failed (exit 2): no C compiler"]
+    assert broken["cold"] is None and broken["warm"] is None and broken["size"] is None
+    assert slow["status"] == "ok"
+    assert doc["reference"] == {}
+    assert missing_figures(doc)[0].startswith("broken x hello: status failed (prepare: native build")
+    assert "Not measured in this run:" in paths["md"].read_text()
