@@ -52,6 +52,19 @@ def parser() -> argparse.ArgumentParser:
         metavar="OPTION",
         help="an extra Nuitka option, e.g. --nuitka-option=--include-module=mod (repeatable)",
     )
+    p.add_argument(
+        "--include-stdlib",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="ship this standard-library module though no import statement names it (e.g. one imported "
+        "by a computed name); repeatable. The rest of the unused standard library is left out",
+    )
+    p.add_argument(
+        "--full-stdlib",
+        action="store_true",
+        help="ship the whole standard library, as plain Nuitka does (bigger zip, more memory)",
+    )
     p.add_argument("--quiet", action="store_true", help="print only the summary")
     p.add_argument(
         "--c-floor",
@@ -90,7 +103,11 @@ def summary(result, src: str) -> str:
         f"{megabytes(result.zipped_bytes)} zipped",
         f"  glibc floor   {floor} ({result.target.name} has {format_version(result.target.glibc)})",
         f"  python        {platform.python_version()} ({platform.python_implementation()}), "
-        f"Nuitka {version('nuitka')}",
+        f"Nuitka {version('nuitka')}"
+        + ("" if result.inspect_deferred else " (inspect imported at start-up)"),
+        f"  stdlib        {result.stdlib_left_out} unused modules left out"
+        if result.stdlib_left_out
+        else "  stdlib        shipped whole",
         f"run it locally: lambda-native invoke {zip_shown} --event {event_shown}",
     ]
     return "\n".join(lines)
@@ -122,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             requirements=args.requirements,
             quiet=args.quiet,
             nuitka_options=args.nuitka_option,
+            include_stdlib=[name for value in args.include_stdlib for name in value.split(",") if name],
+            full_stdlib=args.full_stdlib,
         )
         result = build(options)
     except BuildError as exc:

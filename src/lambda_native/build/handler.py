@@ -17,14 +17,16 @@ HANDLER_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 
 
 class HandlerSpec:
-    """A checked handler: its module name, function name and the source file that defines it."""
+    """A checked handler: its module name, function name, the source file that defines it, and whether it
+    is an `async def` (the runtime then needs asyncio)."""
 
-    __slots__ = ("function", "module", "path")
+    __slots__ = ("function", "is_async", "module", "path")
 
-    def __init__(self, module: str, function: str, path: str) -> None:
+    def __init__(self, module: str, function: str, path: str, is_async: bool = False) -> None:
         self.module = module
         self.function = function
         self.path = path
+        self.is_async = is_async
 
     def __str__(self) -> str:
         return f"{self.module}.{self.function}"
@@ -115,4 +117,4 @@ def check_handler(handler: str, src: str) -> HandlerSpec:
         )
     if names[function] == "class":
         raise BuildError(f"handler {handler}: {function!r} in {path} is a class, not a function")
-    return HandlerSpec(module, function, path)
+    return HandlerSpec(module, function, path, is_async=names[function] == "async function")

@@ -9,7 +9,17 @@ import os
 import shutil
 import sys
 
-from lambda_native.build import datafiles, glibc, nuitka, package, requirements, toolchain, zigcache
+from lambda_native.build import (
+    datafiles,
+    glibc,
+    nuitka,
+    nuitka_patch,
+    package,
+    requirements,
+    stdlib_trim,
+    toolchain,
+    zigcache,
+)
 from lambda_native.build.errors import BuildError
 from lambda_native.build.handler import check_handler
 
@@ -20,7 +30,18 @@ RUNTIME_MODULE = "lambda_native.runtime.bootstrap"
 class BuildOptions:
     """What the user asked for (paths as given)."""
 
-    __slots__ = ("handler", "nuitka_options", "out", "quiet", "requirements", "src", "target", "work")
+    __slots__ = (
+        "full_stdlib",
+        "handler",
+        "include_stdlib",
+        "nuitka_options",
+        "out",
+        "quiet",
+        "requirements",
+        "src",
+        "target",
+        "work",
+    )
 
     def __init__(
         self,
@@ -32,6 +53,8 @@ class BuildOptions:
         requirements: str | None = None,
         quiet: bool = False,
         nuitka_options: list[str] | None = None,
+        include_stdlib: list[str] | None = None,
+        full_stdlib: bool = False,
     ) -> None:
         self.handler = handler
         self.src = src
@@ -41,6 +64,8 @@ class BuildOptions:
         self.requirements = requirements
         self.quiet = quiet
         self.nuitka_options = list(nuitka_options or [])  # passed to Nuitka after ours
+        self.include_stdlib = list(include_stdlib or [])  # stdlib modules shipped though no import names them
+        self.full_stdlib = full_stdlib  # ship the whole standard library, as plain Nuitka does
 
 
 class BuildResult:
@@ -52,6 +77,8 @@ class BuildResult:
         "file_count",
         "glibc_floor",
         "handler",
+        "inspect_deferred",
+        "stdlib_left_out",
         "target",
         "toolchain",
         "unzipped_bytes",
@@ -120,6 +147,50 @@ def compiler_setup(tools: toolchain.Toolchain, work: str, python_path: list[str]
     return env, tools.description + (" via ccache" if shim else "")
 
 
+# A runtime module the function reaches only through its handler's shape: asyncio (and with it ssl,
+# subprocess, concurrent.futures...) is shipped for `async def` handlers, or when the function imports it.
+ASYNC_RUNTIME_MODULE = "lambda_native.runtime.aio"
+
+
+def stdlib_options(options: BuildOptions, spec, entry: str, python_path: list[str]) -> list[str]:
+    """`--nofollow-import-to` for every stdlib module the function cannot import (see stdlib_trim)."""
+    if options.full_stdlib:
+        return []
+    skip = frozenset() if spec.is_async else frozenset({ASYNC_RUNTIME_MODULE})
+    runtime = ["lambda_native.runtime." + name[:-3] for name in runtime_modules()]
+    # Modules compiled in on request (--nuitka-option=--include-module=X) are roots too.
+    asked = [
+        option.split("=", 1)[1]
+        for option in options.nuitka_options
+        if option.startswith(("--include-module=", "--include-package="))
+    ]
+    needed = stdlib_trim.needed_modules(entry, [spec.module, *asked, *runtime], python_path, skip)
+    return [f"--nofollow-import-to={name}" for name in stdlib_trim.left_out(needed, options.include_stdlib)]
+
+
+def runtime_modules() -> list[str]:
+    """The runtime's module files (`bootstrap.py`, ...), all compiled in (--include-package)."""
+    folder = os.path.join(package_root(), "lambda_native", "runtime")
+    return sorted(name for name in os.listdir(folder) if name.endswith(".py") and name != "__init__.py")
+
+
+def deferred_inspect_nuitka(work: str, out, quiet: bool) -> str | None:
+    """The patched Nuitka's folder (for PYTHONPATH), or None with a note: see nuitka_patch."""
+    import nuitka as installed
+    from nuitka.Version import getNuitkaVersion
+
+    result = nuitka_patch.patched_nuitka(
+        os.path.dirname(installed.__file__), getNuitkaVersion(), os.path.join(work, "nuitka-patched")
+    )
+    if result.path is None and not quiet:
+        print(
+            f"note: Nuitka's start-up import of inspect stays ({result.reason}); the bootstrap starts "
+            "a few ms slower",
+            file=out,
+        )
+    return result.path
+
+
 def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     """Build `options.handler` from `options.src` into `<out>/function.zip`; BuildError on any problem."""
     spec, target, tools, runtime_root = preflight(options)
@@ -149,11 +220,21 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     dist = os.path.join(work, "bootstrap.dist")
     shutil.rmtree(dist, ignore_errors=True)
 
+    left_out = stdlib_options(options, spec, entry, python_path)
+    patched = deferred_inspect_nuitka(work, out, options.quiet)
     env, compiler = compiler_setup(tools, work, python_path)
+    if patched:
+        env["PYTHONPATH"] = os.pathsep.join([patched, env["PYTHONPATH"]])
     if not options.quiet:
         print(f"building {spec} from {options.src} for {target.runtime} with {compiler}", file=out)
+        if left_out:
+            print(
+                f"leaving out {len(left_out)} standard-library modules the function cannot import "
+                "(--include-stdlib NAME ships one anyway, --full-stdlib all)",
+                file=out,
+            )
     progress = nuitka.Progress(out, quiet=options.quiet)
-    command = nuitka.nuitka_command(entry, work, spec.module, extra)
+    command = nuitka.nuitka_command(entry, work, spec.module, extra + left_out)
     nuitka.run_nuitka(command, env, work, os.path.join(work, "nuitka.log"), progress)
     compile_seconds = progress.elapsed()
     if not os.path.isfile(os.path.join(dist, "bootstrap")):
@@ -169,6 +250,8 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
         file_count=count,
         glibc_floor=floor,
         handler=str(spec),
+        inspect_deferred=patched is not None,
+        stdlib_left_out=len(left_out),
         target=target,
         toolchain=compiler,
         unzipped_bytes=package.unzipped_size(zip_path),

@@ -23,14 +23,16 @@ import sysconfig
 # Kept whatever the scan says: codecs are looked up by name at run time (bytes.decode("latin-1")).
 ALWAYS_KEEP = frozenset({"encodings"})
 
-# Developer tools that the standard library imports only from its own self-tests and debugging helpers
-# (`pickle._test()` imports doctest, `multiprocessing.util` imports test.support): an import of one of
-# these from inside the standard library is not followed. A function's own import of one still is.
-DEV_ONLY = frozenset(
+# Imports the standard library makes only from its self-tests, debugging helpers and the command-line
+# `main()` of its modules (`pickle._test()` imports doctest, `tokenize._main()` argparse,
+# `multiprocessing.util` test.support, `importlib`'s PathFinder.find_distributions importlib.metadata):
+# such an import from inside the standard library is not followed. A function's own import of one is.
+NOT_FOLLOWED_FROM_STDLIB = frozenset(
     {
-        "bdb", "cProfile", "cmd", "code", "codeop", "curses", "distutils", "doctest", "ensurepip", "idlelib",
-        "lib2to3", "pdb", "profile", "pstats", "pydoc", "pydoc_data", "readline", "rlcompleter", "tabnanny",
-        "test", "timeit", "tkinter", "trace", "turtle", "turtledemo", "unittest", "venv", "webbrowser",
+        "argparse", "bdb", "cProfile", "cmd", "code", "codeop", "curses", "distutils", "doctest", "ensurepip",
+        "idlelib", "importlib.metadata", "lib2to3", "optparse", "pdb", "profile", "pstats", "pydoc",
+        "pydoc_data", "readline", "rlcompleter", "tabnanny", "test", "timeit", "tkinter", "trace", "turtle",
+        "turtledemo", "unittest", "venv", "webbrowser",
     }
 )  # fmt: skip
 
@@ -49,6 +51,13 @@ print(sorted(set(sys.modules) - before))
 
 def _top(name: str) -> str:
     return name.partition(".")[0]
+
+
+def _not_followed(name: str) -> bool:
+    """Whether an import of `name` from inside the standard library is left unfollowed."""
+    return _top(name) in NOT_FOLLOWED_FROM_STDLIB or any(
+        name == entry or name.startswith(entry + ".") for entry in NOT_FOLLOWED_FROM_STDLIB if "." in entry
+    )
 
 
 def _is_skipped_block(node: ast.If) -> bool:
@@ -89,10 +98,11 @@ def _imports(tree: ast.AST, package: str) -> list[str]:
 class ImportScanner:
     """The static import closure of some modules: every import statement followed, through packages."""
 
-    __slots__ = ("path", "specs", "stdlib_dir")
+    __slots__ = ("path", "skip", "specs", "stdlib_dir")
 
-    def __init__(self, search_path: list[str]) -> None:
+    def __init__(self, search_path: list[str], skip: frozenset[str] = frozenset()) -> None:
         self.path = [*search_path, *sys.path[1:]]
+        self.skip = skip  # modules not followed (a runtime feature the function cannot reach)
         self.stdlib_dir = os.path.join(sysconfig.get_paths()["stdlib"], "")
         # name -> where it was found; None: not found (an optional import that is not installed).
         self.specs: dict[str, importlib.machinery.ModuleSpec | None] = {}
@@ -112,7 +122,7 @@ class ImportScanner:
         pending = [name]
         while pending:
             current = pending.pop()
-            if current in self.specs:
+            if current in self.specs or current in self.skip:
                 continue
             parent = current.rpartition(".")[0]
             if parent and parent not in self.specs:
@@ -134,7 +144,7 @@ class ImportScanner:
             package = current if spec.submodule_search_locations is not None else parent
             imported = _imports(tree, package)
             if origin.startswith(self.stdlib_dir) and "site-packages" not in origin:
-                imported = [name for name in imported if _top(name) not in DEV_ONLY]
+                imported = [name for name in imported if not _not_followed(name)]
             pending.extend(name for name in imported if name not in self.specs)
 
     def add_script(self, path: str) -> None:
@@ -159,9 +169,11 @@ def extension_imports(modules: list[str], search_path: list[str]) -> set[str]:
     return set(ast.literal_eval(out))
 
 
-def needed_modules(entry_script: str, roots: list[str], search_path: list[str]) -> set[str]:
+def needed_modules(
+    entry_script: str, roots: list[str], search_path: list[str], skip: frozenset[str] = frozenset()
+) -> set[str]:
     """Every module name the function can import: the static closure and what its extensions import."""
-    scanner = ImportScanner(search_path)
+    scanner = ImportScanner(search_path, skip)
     scanner.add_script(entry_script)
     for root in roots:
         scanner.add(root)
