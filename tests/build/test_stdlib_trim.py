@@ -83,3 +83,12 @@ def test_include_adds_modules_back_and_encodings_always_stay(tmp_path):
     assert "wave" in stdlib_trim.left_out(found)
     assert "wave" not in stdlib_trim.left_out(found, include=["wave"])
     assert "encodings" not in stdlib_trim.left_out(set())
+
+
+def test_a_package_follows_its_own_modules_even_when_others_may_not(tmp_path):
+    # importlib.readers is not followed from importlib._bootstrap_external, but the function that uses
+    # importlib.resources gets it back, with everything importlib.resources imports of its own.
+    bare = needed(tmp_path, "import os\n")
+    assert "importlib.readers" not in bare
+    found = needed(tmp_path, "import importlib.resources\n")
+    assert {"importlib.resources._common", "importlib.readers", "importlib.resources.readers"} <= found

@@ -25,14 +25,16 @@ ALWAYS_KEEP = frozenset({"encodings"})
 
 # Imports the standard library makes only from its self-tests, debugging helpers and the command-line
 # `main()` of its modules (`pickle._test()` imports doctest, `tokenize._main()` argparse,
-# `multiprocessing.util` test.support, `importlib`'s PathFinder.find_distributions importlib.metadata):
-# such an import from inside the standard library is not followed. A function's own import of one is.
+# `multiprocessing.util` test.support, `importlib`'s PathFinder.find_distributions importlib.metadata, and
+# its FileLoader.get_resource_reader importlib.readers, reached only through importlib.resources, which
+# brings it back below): such an import from elsewhere in the standard library is not followed. A
+# function's own import of one is, and so are a package's imports of its own modules.
 NOT_FOLLOWED_FROM_STDLIB = frozenset(
     {
         "argparse", "bdb", "cProfile", "cmd", "code", "codeop", "curses", "distutils", "doctest", "ensurepip",
-        "idlelib", "importlib.metadata", "lib2to3", "optparse", "pdb", "profile", "pstats", "pydoc",
-        "pydoc_data", "readline", "rlcompleter", "tabnanny", "test", "timeit", "tkinter", "trace", "turtle",
-        "turtledemo", "unittest", "venv", "webbrowser",
+        "idlelib", "importlib.metadata", "importlib.readers", "lib2to3", "optparse", "pdb", "profile",
+        "pstats", "pydoc", "pydoc_data", "readline", "rlcompleter", "tabnanny", "test", "timeit", "tkinter",
+        "trace", "turtle", "turtledemo", "unittest", "venv", "webbrowser",
     }
 )  # fmt: skip
 
@@ -53,11 +55,17 @@ def _top(name: str) -> str:
     return name.partition(".")[0]
 
 
-def _not_followed(name: str) -> bool:
-    """Whether an import of `name` from inside the standard library is left unfollowed."""
-    return _top(name) in NOT_FOLLOWED_FROM_STDLIB or any(
-        name == entry or name.startswith(entry + ".") for entry in NOT_FOLLOWED_FROM_STDLIB if "." in entry
-    )
+# A module that, when the function has it, needs a module that is otherwise not followed.
+BRINGS_BACK = {"importlib.resources": "importlib.readers"}
+
+
+def _within(name: str, entry: str) -> bool:
+    return name == entry or name.startswith(entry + ".")
+
+
+def _not_followed(name: str, importer: str) -> bool:
+    """Whether the stdlib module `importer`'s import of `name` is left unfollowed."""
+    return any(_within(name, entry) and not _within(importer, entry) for entry in NOT_FOLLOWED_FROM_STDLIB)
 
 
 def _is_skipped_block(node: ast.If) -> bool:
@@ -144,7 +152,7 @@ class ImportScanner:
             package = current if spec.submodule_search_locations is not None else parent
             imported = _imports(tree, package)
             if origin.startswith(self.stdlib_dir) and "site-packages" not in origin:
-                imported = [name for name in imported if not _not_followed(name)]
+                imported = [name for name in imported if not _not_followed(name, current)]
             pending.extend(name for name in imported if name not in self.specs)
 
     def add_script(self, path: str) -> None:
@@ -177,6 +185,9 @@ def needed_modules(
     scanner.add_script(entry_script)
     for root in roots:
         scanner.add(root)
+    for module, needs in BRINGS_BACK.items():
+        if module in scanner.specs:
+            scanner.add(needs)
     found = scanner.found()
     # Built-in and shared-library modules may import Python modules from C (`_decimal` imports `numbers`).
     not_source = sorted(name for name, origin in found.items() if not origin.endswith(".py"))
