@@ -11,6 +11,9 @@
 #   docker build --network host --target image -t hello-native .        # container image
 #   --build-arg SRC=path/in/context HANDLER=app.handler REQUIREMENTS=path/requirements.txt TARGET=al2023
 #
+# A base whose glibc is newer than the target's builds with zig pinned to the target glibc, but the
+# libraries its Python links must not need a newer one: Debian 12's libexpat needs GLIBC_2.36, so Debian 12
+# cannot build for al2023 (the link fails, naming the symbol); Ubuntu 22.04 can (tested).
 # For provided.al2 (glibc 2.26) the Python that compiles must itself be built on glibc <= 2.26: use an
 # Amazon Linux 2 base with Python >= 3.10 installed (al2's own python3 is 3.7) and TARGET=al2.
 
@@ -23,7 +26,8 @@ RUN set -eu; \
     if command -v apt-get >/dev/null 2>&1; then \
         apt-get update; \
         DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-            python3 python3-dev python3-venv gcc libc6-dev zlib1g-dev libexpat1-dev ccache; \
+            python3 python3-dev python3-venv gcc libc6-dev zlib1g-dev libexpat1-dev; \
+        apt-get install -y --no-install-recommends ccache || echo "no ccache here: rebuilds will be slower"; \
         rm -rf /var/lib/apt/lists/*; \
     else \
         pm="$(command -v dnf || command -v microdnf || command -v yum)"; \
