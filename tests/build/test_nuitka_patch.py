@@ -1,4 +1,5 @@
-"""The lazy-`inspect` patch applies to the installed, pinned Nuitka and refuses anything else."""
+"""The Nuitka patch (lazy `inspect`, recursion guards kept) applies to the installed, pinned Nuitka and
+refuses anything else."""
 
 from __future__ import annotations
 
@@ -35,6 +36,18 @@ def test_patch_moves_the_inspect_import_from_main_to_the_loader(tmp_path):
     assert "patchInspectModule(tstate);" in read(os.path.dirname(INSTALLED), "build/static_src/MainProgram.c")
     untouched = "build/static_src/InspectPatcher.c"
     assert read(result.path, untouched) == read(os.path.dirname(INSTALLED), untouched)
+
+
+def test_patch_keeps_the_recursion_guards(tmp_path):
+    """Compiled out, runaway recursion in compiled code dies of SIGSEGV instead of raising RecursionError."""
+    result = nuitka_patch.patched_nuitka(INSTALLED, nuitka_patch.PINNED_VERSION, str(tmp_path))
+    assert result.path is not None, result.reason
+    prelude = read(result.path, "build/include/nuitka/prelude.h")
+    assert "#define Py_EnterRecursiveCall(arg) (0)" not in prelude
+    assert "#define Py_LeaveRecursiveCall()" not in prelude
+    assert "#define Py_EnterRecursiveCall(arg) (Py_EnterRecursiveCall)(" in prelude
+    installed = read(os.path.dirname(INSTALLED), "build/include/nuitka/prelude.h")
+    assert "#define Py_EnterRecursiveCall(arg) (0)" in installed
 
 
 def test_patched_copy_is_reused(tmp_path):

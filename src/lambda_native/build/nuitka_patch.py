@@ -7,6 +7,10 @@ that change on a private copy of the installed Nuitka: the eager call is removed
 loader calls `patchInspectModule()` right after it loads `inspect`, so compiled functions still satisfy
 `inspect` whenever a handler imports it. The patch is text replacement checked against one Nuitka version;
 any other version, or text that does not match exactly once, builds with the unpatched Nuitka and says so.
+
+The copy also keeps CPython's recursion guards (include/nuitka/prelude.h), which Nuitka compiles out: without
+them a runaway recursion in compiled code overflows the C stack and the runtime dies of SIGSEGV instead of the
+handler raising `RecursionError`, as it does interpreted.
 """
 
 from __future__ import annotations
@@ -40,6 +44,22 @@ REPLACEMENTS = (
         "        }\n"
         "#endif\n",
     ),
+    (
+        "build/include/nuitka/prelude.h",
+        "// Remove useless recursion control guards, except for testing mode, we do not\n"
+        "// want them and we have no need for them as we are achieving deeper recursion\n"
+        "// anyway.\n"
+        "#undef Py_EnterRecursiveCall\n#define Py_EnterRecursiveCall(arg) (0)\n"
+        "#undef Py_LeaveRecursiveCall\n#define Py_LeaveRecursiveCall()\n",
+        f"// {_MARK}: recursion guards kept, so runaway recursion raises RecursionError rather than\n"
+        "// overflowing the C stack. A compiled function calling another is worded as the interpreter words\n"
+        '// a Python-to-Python call: "maximum recursion depth exceeded", with nothing after it.\n'
+        "static inline const char *lambdaNativeRecursionWhere(const char *where) {\n"
+        '    return strcmp(where, " while calling a Python object") == 0 ? "" : where;\n'
+        "}\n"
+        "#undef Py_EnterRecursiveCall\n"
+        "#define Py_EnterRecursiveCall(arg) (Py_EnterRecursiveCall)(lambdaNativeRecursionWhere(arg))\n",
+    ),
 )
 
 
@@ -58,7 +78,7 @@ def _fingerprint(version: str) -> str:
     digest = hashlib.sha256(version.encode())
     for relative, old, new in REPLACEMENTS:
         digest.update(relative.encode() + old.encode() + new.encode())
-    return f"nuitka-{version}-lazy-inspect-{digest.hexdigest()[:12]}"
+    return f"nuitka-{version}-lambda-native-{digest.hexdigest()[:12]}"
 
 
 def apply_replacements(nuitka_dir: str) -> str | None:
