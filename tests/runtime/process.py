@@ -1,4 +1,5 @@
-"""Spawning a runtime (ours or the official awslambdaric) as a real process against a fake Runtime API."""
+"""Spawning a runtime (ours, interpreted or native, or the official awslambdaric) as a real process against
+a fake Runtime API."""
 
 from __future__ import annotations
 
@@ -9,16 +10,24 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from .fake_api import FakeRuntimeAPI
 
 TESTDATA = Path(__file__).resolve().parent / "testdata"
 
-# Both implementations under test: ours, and the official client as the reference.
+# The implementations under test: ours, the official client as the reference, and ours compiled by
+# `build.py` (native.py), whose tests are marked `native` (one Nuitka build per session).
 OURS = "ours"
 OFFICIAL = "awslambdaric"
-IMPLS = (OURS, OFFICIAL)
+NATIVE = "native"
+NATIVE_PARAM = pytest.param(NATIVE, marks=pytest.mark.native)
+IMPLS = (OURS, OFFICIAL, NATIVE_PARAM)
+# For our own behaviour: deliberate differences from the official client and features it lacks.
+OURS_AND_NATIVE = (OURS, NATIVE_PARAM)
 
 BASE_ENV = {
     "LANG": "C.UTF-8",
@@ -47,8 +56,12 @@ class RuntimeProcess:
         task_root: Path = TESTDATA,
         cwd: Path | None = None,
         pass_fds: tuple = (),
+        bootstrap: Path | None = None,
     ):
         self.impl = impl
+        # Where tracebacks place the handler modules: compiled ones sit beside the bootstrap (on Lambda,
+        # the task root /var/task, as with the managed runtime).
+        self.code_dir = bootstrap.parent if impl == NATIVE else task_root
         full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **BASE_ENV}
         full_env["LAMBDA_TASK_ROOT"] = str(task_root)
         if api is not None:
@@ -57,7 +70,7 @@ class RuntimeProcess:
             # awslambdaric only takes the handler from argv and only finds modules through its cwd.
             argv = [sys.executable, "-m", "awslambdaric", handler]
         else:
-            argv = [sys.executable, "-m", "lambda_native"]
+            argv = [str(bootstrap)] if impl == NATIVE else [sys.executable, "-m", "lambda_native"]
             if handler_in_argv:
                 argv.append(handler)
             elif handler is not None:
@@ -178,7 +191,9 @@ class RuntimeProcess:
 class Launcher:
     """Starts fakes and runtimes, and tears every one of them down afterwards."""
 
-    def __init__(self):
+    def __init__(self, native_bootstrap: Callable[[], Path]):
+        """`native_bootstrap()` gives the native build's bootstrap; called only when one is launched."""
+        self._native_bootstrap = native_bootstrap
         self._procs: list[RuntimeProcess] = []
         self._apis: list[FakeRuntimeAPI] = []
 
@@ -193,6 +208,8 @@ class Launcher:
         return api, self.process(impl, handler, api, **kwargs)
 
     def process(self, impl: str, handler: str | None, api: FakeRuntimeAPI | None, **kwargs) -> RuntimeProcess:
+        if impl == NATIVE:
+            kwargs["bootstrap"] = self._native_bootstrap()
         proc = RuntimeProcess(impl, handler, api, **kwargs)
         if api is not None:
             api.process = proc

@@ -8,7 +8,7 @@ import struct
 import threading
 import time
 
-from .process import TESTDATA
+from .process import NATIVE, TESTDATA, RuntimeProcess
 
 ERROR_DOC_KEYS = ["errorMessage", "errorType", "requestId", "stackTrace"]
 
@@ -22,15 +22,22 @@ def line_of(filename: str, marker: str) -> tuple[int, str]:
     raise LookupError(f"no {tag!r} in {filename}")
 
 
-def trace_entry(filename: str, marker: str, function: str) -> str:
-    """One `stackTrace` element as `traceback.format_list` writes it."""
+def trace_lines(proc: RuntimeProcess, filename: str, marker: str, function: str) -> list[str]:
+    """The lines of one traceback entry for a frame of `proc`'s handler code, without line ends."""
     number, source = line_of(filename, marker)
-    return f'  File "{TESTDATA / filename}", line {number}, in {function}\n    {source}\n'
+    lines = [f'  File "{proc.code_dir / filename}", line {number}, in {function}']
+    # Compiled code has no source line to show: the native build ships no .py files.
+    return lines if proc.impl == NATIVE else [*lines, f"    {source}"]
 
 
-def xray_frame(filename: str, marker: str, function: str) -> dict:
+def trace_entry(proc: RuntimeProcess, filename: str, marker: str, function: str) -> str:
+    """One `stackTrace` element as `traceback.format_list` writes it."""
+    return "".join(line + "\n" for line in trace_lines(proc, filename, marker, function))
+
+
+def xray_frame(proc: RuntimeProcess, filename: str, marker: str, function: str) -> dict:
     number, _ = line_of(filename, marker)
-    return {"label": function, "path": str(TESTDATA / filename), "line": number}
+    return {"label": function, "path": str(proc.code_dir / filename), "line": number}
 
 
 def invoke(api, body=b"{}", timeout: float = 20, **headers):

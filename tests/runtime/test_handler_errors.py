@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from .process import OURS, TESTDATA
+from .process import OURS_AND_NATIVE, TESTDATA
 from .support import Shared, error_doc, invoke, trace_entry, xray_frame
 
 F = "errors.py"
@@ -53,20 +53,22 @@ def test_error_document(impl, case, shared):
         "errorMessage": message,
         "errorType": error_type,
         "requestId": reply.request_id,
-        "stackTrace": [trace_entry(*_where(frame)) for frame in frames],
+        "stackTrace": [trace_entry(proc, *_where(frame)) for frame in frames],
     }, proc.describe()
     assert reply.header("Content-Type") in ("application/json", "application/vnd.aws.lambda.error+json")
 
 
 def test_recursion_error(impl, shared):
     """The repeated frames are folded as `traceback.format_list` folds them."""
-    api, _ = shared.get(impl, "errors.handler")
+    api, proc = shared.get(impl, "errors.handler")
     reply = invoke(api, {"case": "recursion"})
     doc = error_doc(reply)
     assert (doc["errorType"], doc["errorMessage"]) == ("RecursionError", "maximum recursion depth exceeded")
     *frames, folded = doc["stackTrace"]
     assert (
-        frames == [trace_entry(F, "recursion-call", "handler")] + [trace_entry(F, "recurse", "recurse")] * 3
+        frames
+        == [trace_entry(proc, F, "recursion-call", "handler")]
+        + [trace_entry(proc, F, "recurse", "recurse")] * 3
     )
     assert re.fullmatch(r"  \[Previous line repeated \d+ more times\]\n", folded)
     cause = json.loads(reply.header("Lambda-Runtime-Function-XRay-Error-Cause"))
@@ -91,7 +93,7 @@ def _where(frame):
 
 @pytest.mark.parametrize("case", ["key_error", "nested", "empty", "other_module"])
 def test_xray_cause_header(impl, case, shared):
-    api, _ = shared.get(impl, "errors.handler")
+    api, proc = shared.get(impl, "errors.handler")
     error_type, message, frames = CASES[case]
     reply = invoke(api, {"case": case})
     cause = json.loads(reply.header("Lambda-Runtime-Function-XRay-Error-Cause"))
@@ -102,12 +104,12 @@ def test_xray_cause_header(impl, case, shared):
             {
                 "message": message,
                 "type": error_type,
-                "stack": [xray_frame(*_where(frame)) for frame in frames],
+                "stack": [xray_frame(proc, *_where(frame)) for frame in frames],
             }
         ],
         "paths": cause["paths"],
     }
-    assert sorted(cause["paths"]) == sorted({str(TESTDATA / _where(frame)[0]) for frame in frames})
+    assert sorted(cause["paths"]) == sorted({str(proc.code_dir / _where(frame)[0]) for frame in frames})
     assert list(cause["exceptions"][0]) == ["message", "type", "stack"]
 
 
@@ -118,7 +120,7 @@ def test_runtime_keeps_serving_after_errors(impl, shared):
     assert (reply.kind, json.loads(reply.body)) == ("response", "no error")
 
 
-@pytest.mark.parametrize("impl", [OURS])
+@pytest.mark.parametrize("impl", OURS_AND_NATIVE)
 @pytest.mark.parametrize("case", ["key_error", "custom"])
 def test_ours_sends_the_error_type_header_on_error_too(impl, case, shared):
     """A deliberate difference: the official client sends this header on /init/error only."""
@@ -127,7 +129,7 @@ def test_ours_sends_the_error_type_header_on_error_too(impl, case, shared):
     assert reply.header("Lambda-Runtime-Function-Error-Type") == CASES[case][0]
 
 
-@pytest.mark.parametrize("impl", [OURS])
+@pytest.mark.parametrize("impl", OURS_AND_NATIVE)
 def test_ours_error_documents_keep_non_ascii_as_utf8(impl, shared):
     api, _ = shared.get(impl, "errors.handler")
     reply = invoke(api, {"case": "unicode"})

@@ -9,7 +9,8 @@ import shutil
 
 import pytest
 
-from .process import IMPLS, TESTDATA
+from . import native
+from .process import NATIVE, TESTDATA
 from .support import ERROR_DOC_KEYS, TEXT_FRAMES, FrameReader, invoke, trace_entry
 
 UNHANDLED_WARNING = (
@@ -35,6 +36,8 @@ LOADS = {
 
 IMPORT = "Runtime.ImportModuleError"
 NOT_FOUND = "Runtime.HandlerNotFound"
+# The failures that mean "no such handler" (not an error in the code it names).
+NAMING_ERRORS = {"Runtime.MalformedHandlerName", "Runtime.BuiltInModuleConflict", IMPORT, NOT_FOUND}
 # Handlers that fail to load: case -> (handler string, errorType, errorMessage, stackTrace).
 FAILS = {
     "no_dot": (
@@ -95,16 +98,22 @@ def syntax_root(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def runs(module_launch, syntax_root):
-    """Every handler string under both implementations, all started at once."""
-    started = {}
-    for impl in IMPLS:
+def started():
+    """impl -> its runs, for the whole module."""
+    return {}
+
+
+@pytest.fixture
+def runs(impl, started, module_launch, syntax_root):
+    """Every handler string under `impl`, all started at once on first use."""
+    if impl not in started:
+        started[impl] = {}
         for handler in LOADS:
-            started[impl, handler] = module_launch(impl, handler)
+            started[impl][handler] = module_launch(impl, handler)
         for case, (handler, *_) in FAILS.items():
             root = syntax_root if case == "syntax_error" else TESTDATA
-            started[impl, case] = module_launch(impl, handler, task_root=root)
-    return started
+            started[impl][case] = module_launch(impl, handler, task_root=root)
+    return started[impl]
 
 
 def _syntax_expectation(root):
@@ -119,7 +128,7 @@ def _syntax_expectation(root):
 
 @pytest.mark.parametrize("handler", list(LOADS))
 def test_handler_string_resolves(impl, handler, runs):
-    api, proc = runs[impl, handler]
+    api, proc = runs[handler]
     reply = invoke(api, {"x": 1})
     assert reply.kind == "response", proc.describe()
     assert json.loads(reply.body) == LOADS[handler]
@@ -127,10 +136,13 @@ def test_handler_string_resolves(impl, handler, runs):
 
 @pytest.mark.parametrize("case", list(FAILS))
 def test_loading_failure_reports_the_official_error(impl, case, runs, syntax_root):
-    api, proc = runs[impl, case]
+    api, proc = runs[case]
     _, error_type, message, trace = FAILS[case]
     if case == "syntax_error":
         message, trace = _syntax_expectation(syntax_root)
+    if impl == NATIVE and error_type in NAMING_ERRORS:
+        # When _HANDLER names no handler it can find, the native bootstrap says which one it holds.
+        message += native.BUILT_HANDLER_NOTE
     assert proc.wait(20) == 1, proc.describe()
     init_error = api.wait_init_error()
     doc = json.loads(init_error.body)
@@ -140,7 +152,7 @@ def test_loading_failure_reports_the_official_error(impl, case, runs, syntax_roo
     assert doc["requestId"] == ""
     if case == "raises_on_import":
         # The official client keeps importlib's frames here; the user's frame must come last.
-        assert doc["stackTrace"][-1] == trace_entry("raise_on_import.py", "import-raise", "<module>")
+        assert doc["stackTrace"][-1] == trace_entry(proc, "raise_on_import.py", "import-raise", "<module>")
         assert all(entry.startswith('  File "') for entry in doc["stackTrace"])
     else:
         assert doc["stackTrace"] == trace
@@ -150,7 +162,7 @@ def test_loading_failure_reports_the_official_error(impl, case, runs, syntax_roo
 
 @pytest.mark.parametrize("case", ["missing_dependency", "raises_on_import", "syntax_error"])
 def test_init_failure_logs_the_warning_and_the_error_line(impl, case, runs):
-    api, proc = runs[impl, case]
+    api, proc = runs[case]
     proc.wait(20)
     doc = json.loads(api.wait_init_error().body)
     lines = [f"[ERROR] {doc['errorType']}: {doc['errorMessage']}", "Traceback (most recent call last):"]

@@ -10,12 +10,10 @@ import uuid
 
 import pytest
 
-from .process import TESTDATA
-from .support import JSON_FRAMES, TEXT_FRAMES, FrameReader, Shared, invoke, line_of
+from .support import JSON_FRAMES, TEXT_FRAMES, FrameReader, Shared, invoke, line_of, trace_entry, trace_lines
 
 TS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
 JSON_TS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
-LOGS = str(TESTDATA / "logs.py")
 EXC_KEYS = ["stackTrace", "errorType", "errorMessage", "requestId", "location"]
 LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -68,9 +66,8 @@ def _without_carets(entry):
     return "".join(text for text in kept if not re.fullmatch(r"\s*[\^~]+\s*", text))
 
 
-def _fail_trace(function="handler"):
-    number, source = line_of("logs.py", "logs-fail")
-    return [f'  File "{LOGS}", line {number}, in {function}', f"    {source}"]
+def _fail_trace(proc):
+    return trace_lines(proc, "logs.py", "logs-fail", "handler")
 
 
 # -- text format ---------------------------------------------------------------------------------
@@ -120,18 +117,14 @@ def test_error_line_is_cr_joined_with_nbsp_indent(impl, runtimes):
     reply = _run(api, "fail", tag)
     assert reply.kind == "error"
     lines = [f"[ERROR] KeyError: '{tag}'", "Traceback (most recent call last):"]
-    lines += [_nbsp_indent(line) for line in _fail_trace()]
+    lines += [_nbsp_indent(line) for line in _fail_trace(proc)]
     proc.wait_stdout(r"(?:^|\n)" + re.escape("\r".join(lines) + "\n"))
 
 
 def test_error_line_with_empty_message(impl, runtimes):
     api, proc = runtimes.get(impl, "errors.handler")
     invoke(api, {"case": "empty"})
-    number, source = line_of("errors.py", "empty")
-    entry = [
-        f'\u00a0\u00a0File "{TESTDATA / "errors.py"}", line {number}, in handler',
-        "\u00a0" * 4 + source,
-    ]
+    entry = [_nbsp_indent(line) for line in trace_lines(proc, "errors.py", "empty", "handler")]
     expected = "\r".join(["[ERROR] RuntimeError", "Traceback (most recent call last):", *entry]) + "\n"
     proc.wait_stdout(r"(?:^|\n)" + re.escape(expected))
 
@@ -189,7 +182,6 @@ def test_json_line_for_a_logged_exception(impl, runtimes):
     tag = _tag()
     reply = _run(api, "exception", tag)
     (line,) = _json_lines(proc, tag)
-    raised, raise_source = line_of("logs.py", "logged-raise")
     logged, _ = line_of("logs.py", "logged-exception")
     # traceback.format_tb entries; Python 3.11+ may add a line of carets under the source: drop it.
     line["stackTrace"] = [_without_carets(entry) for entry in line["stackTrace"]]
@@ -198,11 +190,11 @@ def test_json_line_for_a_logged_exception(impl, runtimes):
         "level": "ERROR",
         "message": f"caught it {tag}",
         "logger": "app",
-        "stackTrace": [f'  File "{LOGS}", line {raised}, in handler\n    {raise_source}\n'],
+        "stackTrace": [trace_entry(proc, "logs.py", "logged-raise", "handler")],
         "errorType": "ValueError",
         "errorMessage": "logged failure",
         "requestId": reply.request_id,
-        "location": f"{LOGS}:handler:{logged}",
+        "location": f"{proc.code_dir / 'logs.py'}:handler:{logged}",
     }
     assert list(line) == ["timestamp", "level", "message", "logger", *EXC_KEYS]
 
@@ -225,7 +217,7 @@ def test_json_error_line_for_a_failed_invoke(impl, runtimes):
     assert line["level"] == "ERROR"
     assert (line["errorType"], line["errorMessage"]) == ("KeyError", f"'{tag}'")
     assert line["requestId"] == reply.request_id
-    assert line["stackTrace"] == ["\n".join(_fail_trace()) + "\n"]
+    assert line["stackTrace"] == ["\n".join(_fail_trace(proc)) + "\n"]
 
 
 # -- telemetry fd ----------------------------------------------------------------------------------
@@ -299,12 +291,12 @@ def test_json_frames_by_level(impl, runtimes):
 
 
 def test_text_error_frame(impl, runtimes):
-    api, _, reader = runtimes.framed(impl)
+    api, proc, reader = runtimes.framed(impl)
     tag = _tag()
     _run(api, "fail", tag)
     frame = reader.containing(f"KeyError: '{tag}'")
     lines = [f"[ERROR] KeyError: '{tag}'", "Traceback (most recent call last):"]
-    lines += [_nbsp_indent(line) for line in _fail_trace()]
+    lines += [_nbsp_indent(line) for line in _fail_trace(proc)]
     assert (frame.type, frame.text) == (TEXT_FRAMES["ERROR"], "\n".join(lines))
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from .process import OURS
+from .process import OURS_AND_NATIVE
 from .support import Shared, error_doc, invoke
 
 
@@ -155,7 +155,7 @@ def test_bad_json_event_is_an_unmarshal_error(impl, shared):
     }
 
 
-@pytest.mark.parametrize("impl", [OURS])
+@pytest.mark.parametrize("impl", OURS_AND_NATIVE)
 def test_ours_emits_non_ascii_as_utf8(impl, shared):
     """The official client escapes it unless AWS_EXECUTION_ENV names python3.12+; ours never does."""
     reply = _result(shared, impl, "unicode")

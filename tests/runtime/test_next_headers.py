@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from .process import IMPLS, OURS
+from .process import OURS_AND_NATIVE
 from .support import Shared, invoke
 
 TRACE = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
@@ -26,7 +26,7 @@ def test_only_the_request_id_is_required(impl, shared):
     assert json.loads(reply.body) == {"type": "dict", "value": {}}
 
 
-@pytest.mark.parametrize("impl", [OURS])
+@pytest.mark.parametrize("impl", OURS_AND_NATIVE)
 def test_ours_needs_not_even_a_content_type(impl, shared):
     """The official client dies with SIGSEGV on a /next without Content-Type; ours answers.
 
@@ -41,18 +41,16 @@ def test_ours_needs_not_even_a_content_type(impl, shared):
     )
 
 
-def test_next_has_no_client_timeout(launch):
+def test_next_has_no_client_timeout(impl, launch):
     """The long-poll may last arbitrarily long (the process is frozen between invokes)."""
-    runs = [launch(impl, "echo.handler") for impl in IMPLS]
-    for api, _ in runs:
-        api.wait_polling(1)
+    api, proc = launch(impl, "echo.handler")
+    api.wait_polling(1)
     time.sleep(2.5)
-    for (api, proc), impl in zip(runs, IMPLS, strict=True):
-        assert proc.running, proc.describe()
-        reply = invoke(api, {"late": impl})
-        assert json.loads(reply.body) == {"late": impl}
-        api.wait_polling(2)
-        assert len(api.of_kind("next")) == 2, "the held /next must not have been retried"
+    assert proc.running, proc.describe()
+    reply = invoke(api, {"late": impl})
+    assert json.loads(reply.body) == {"late": impl}
+    api.wait_polling(2)
+    assert len(api.of_kind("next")) == 2, "the held /next must not have been retried"
 
 
 def test_proxy_variables_are_ignored(impl, launch):
@@ -97,7 +95,7 @@ def test_trace_id_absent_on_first_invoke_clears_a_stale_value(impl, launch):
     assert json.loads(invoke(api, {"names": ["_X_AMZN_TRACE_ID"]}).body) == {"_X_AMZN_TRACE_ID": None}
 
 
-@pytest.mark.parametrize("impl", [OURS])
+@pytest.mark.parametrize("impl", OURS_AND_NATIVE)
 def test_ours_keeps_one_connection_alive(impl, launch):
     api, _ = launch(impl, "echo.handler")
     invoke(api, {"n": 1})

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from .process import OURS
+from .process import OURS_AND_NATIVE
 from .support import invoke
 
 
@@ -40,7 +40,7 @@ def test_other_client_errors_on_response_exit(impl, launch, status):
     assert proc.wait(20) != 0, proc.describe()
 
 
-@pytest.mark.parametrize("impl", [OURS])
+@pytest.mark.parametrize("impl", OURS_AND_NATIVE)
 @pytest.mark.parametrize(
     ("kind", "status", "handler", "event"),
     [
@@ -64,7 +64,7 @@ def test_ours_logs_and_continues(impl, launch, kind, status, handler, event):
     assert json.loads(reply.body) in ({"n": 2}, "no error")
 
 
-@pytest.mark.parametrize("impl", [OURS])
+@pytest.mark.parametrize("impl", OURS_AND_NATIVE)
 def test_ours_survives_a_response_over_the_payload_limit(impl, launch):
     """The fake answers 413 to a response over RAPID's 6 291 556 bytes, as Lambda does."""
     api, proc = launch(impl, "results.handler")
