@@ -92,3 +92,25 @@ def test_a_package_follows_its_own_modules_even_when_others_may_not(tmp_path):
     assert "importlib.readers" not in bare
     found = needed(tmp_path, "import importlib.resources\n")
     assert {"importlib.resources._common", "importlib.readers", "importlib.resources.readers"} <= found
+
+
+def test_asyncio_ships_only_when_a_handler_can_be_async(tmp_path):
+    from lambda_native.build.handler import HandlerSpec
+    from lambda_native.build.pipeline import BuildOptions, stdlib_options
+
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n", encoding="utf-8")
+    entry = tmp_path / "entry.py"
+    entry.write_text("from lambda_native.runtime.bootstrap import main\n", encoding="utf-8")
+    path = [str(tmp_path)]
+
+    def left_out(is_async: bool, nuitka_options=()) -> list[str]:
+        options = BuildOptions(
+            "app.handler", str(tmp_path), "out", "work", nuitka_options=list(nuitka_options)
+        )
+        spec = HandlerSpec("app", "handler", str(tmp_path / "app.py"), is_async=is_async)
+        return stdlib_options(options, spec, str(entry), path)
+
+    assert "--nofollow-import-to=asyncio" in left_out(False)
+    assert "--nofollow-import-to=asyncio" not in left_out(True)
+    # Another compiled-in module may be named by _HANDLER at run time, and may be async.
+    assert "--nofollow-import-to=asyncio" not in left_out(False, ["--include-module=other"])

@@ -156,14 +156,15 @@ def stdlib_options(options: BuildOptions, spec, entry: str, python_path: list[st
     """`--nofollow-import-to` for every stdlib module the function cannot import (see stdlib_trim)."""
     if options.full_stdlib:
         return []
-    skip = frozenset() if spec.is_async else frozenset({ASYNC_RUNTIME_MODULE})
     runtime = ["lambda_native.runtime." + name[:-3] for name in runtime_modules()]
-    # Modules compiled in on request (--nuitka-option=--include-module=X) are roots too.
+    # Modules compiled in on request (--nuitka-option=--include-module=X) are roots too; any of them may
+    # be named by _HANDLER at run time, and be async, so asyncio then stays.
     asked = [
         option.split("=", 1)[1]
         for option in options.nuitka_options
         if option.startswith(("--include-module=", "--include-package="))
     ]
+    skip = frozenset() if spec.is_async or asked else frozenset({ASYNC_RUNTIME_MODULE})
     needed = stdlib_trim.needed_modules(entry, [spec.module, *asked, *runtime], python_path, skip)
     return [f"--nofollow-import-to={name}" for name in stdlib_trim.left_out(needed, options.include_stdlib)]
 
