@@ -1,0 +1,122 @@
+"""Where a handler's import time goes: finding and loading modules, versus executing their bodies.
+
+A native bootstrap holds its modules compiled in, so it should nearly remove the first part (path
+searches, `stat` calls, reading and unmarshalling `.pyc`); only importing less removes the second.
+Measured interpreted, in fresh child interpreters over a prepared task folder (valid `.pyc`):
+
+1. `import app` once, recording every module it loads and where it was found;
+2. in a new interpreter, for each of those Python modules in load order: the finder's lookup and the
+   loader's `get_code()` (read + unmarshal), never executing anything; shared-library modules: `dlopen`
+   and their init, by importing them alone (an upper bound: their init may run Python modules too);
+3. the rest of the total is executing module bodies.
+
+`python -m benchmarks.breakdown TASK_FOLDER` (the `interpreted` variant's task folder under
+`benchmarks/.work/`, or any folder holding `app.py` and its packages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+_LOAD = r"""
+import sys, time
+before = set(sys.modules)
+t0 = time.perf_counter()
+import app
+total = time.perf_counter() - t0
+mods = []
+for name, module in list(sys.modules.items()):
+    if name in before:
+        continue
+    spec = getattr(module, "__spec__", None)
+    if spec is None or spec.origin in (None, "built-in", "frozen") or not hasattr(module, "__file__"):
+        continue
+    parent = name.rpartition(".")[0]
+    path = getattr(sys.modules.get(parent), "__path__", None) if parent else None
+    mods.append([name, spec.origin, list(path) if path is not None else None])
+import json
+print(json.dumps({"total": total, "modules": mods}))
+"""
+
+_FIND_AND_READ = r"""
+import importlib.machinery, json, sys, time
+mods = json.loads(sys.stdin.read())
+python = extension = 0.0
+for name, origin, path in mods:
+    if origin.endswith(".py"):
+        t0 = time.perf_counter()
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        spec.loader.get_code(name)
+        python += time.perf_counter() - t0
+for name, origin, path in mods:
+    if not origin.endswith(".py") and name not in sys.modules:
+        t0 = time.perf_counter()
+        try:
+            __import__(name)
+        except Exception:
+            pass
+        extension += time.perf_counter() - t0
+print(json.dumps({"find_and_read": python, "extensions": extension, "python_modules": sum(
+    1 for m in mods if m[1].endswith(".py"))}))
+"""
+
+
+def measure(task: str) -> dict:
+    """One sample: total import time of `app`, and its find+read and shared-library parts (seconds)."""
+    task = os.path.abspath(task)
+    base = [sys.executable, "-I", "-c"]
+    first = subprocess.run(
+        [*base, f"import sys; sys.path.insert(0, {task!r}); {_LOAD}"],
+        cwd=task,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded = json.loads(first.stdout)
+    second = subprocess.run(
+        [*base, f"import sys; sys.path.insert(0, {task!r}); {_FIND_AND_READ}"],
+        cwd=task,
+        input=json.dumps(loaded["modules"]),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    parts = json.loads(second.stdout)
+    return {"total": loaded["total"], "modules": len(loaded["modules"]), **parts}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the median breakdown over several samples."""
+    p = argparse.ArgumentParser(prog="python -m benchmarks.breakdown", description=__doc__.splitlines()[0])
+    p.add_argument("task", help="a task folder holding app.py and its packages, with valid .pyc")
+    p.add_argument("--runs", type=int, default=7)
+    args = p.parse_args(argv)
+    samples = [measure(args.task) for _ in range(args.runs)]
+
+    def ms(key: str) -> float:
+        return statistics.median(sample[key] for sample in samples) * 1000
+
+    total, find, ext = ms("total"), ms("find_and_read"), ms("extensions")
+    counts = samples[0]
+    print(
+        f"import app: {counts['modules']} modules ({counts['python_modules']} Python), median of {args.runs}"
+    )
+    print(f"  total                              {total:7.1f} ms")
+    print(
+        f"  finding + reading .pyc (Python)    {find:7.1f} ms  ({find / total:.0%})  <- what a binary removes"
+    )
+    print(f"  shared libraries (dlopen + init)   {ext:7.1f} ms  ({ext / total:.0%})")
+    rest = total - find - ext
+    print(
+        f"  executing module bodies (the rest) {rest:7.1f} ms  ({rest / total:.0%})  <- only importing less"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

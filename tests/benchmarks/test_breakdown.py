@@ -1,0 +1,29 @@
+"""The import-cost breakdown measures a real task folder in child interpreters."""
+
+from __future__ import annotations
+
+import compileall
+
+from benchmarks import breakdown
+
+
+def test_breakdown_counts_the_handlers_modules_and_splits_the_total(tmp_path):
+    pkg = tmp_path / "shapes"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from . import circle\n", encoding="utf-8")
+    # A body that takes measurable time to execute, but nothing to find or read.
+    (pkg / "circle.py").write_text("AREA = sum(i * i for i in range(200_000))\n", encoding="utf-8")
+    (tmp_path / "app.py").write_text("import shapes\n\ndef handler(event, context):\n    return 1\n")
+    compileall.compile_dir(str(tmp_path), quiet=1)
+    sample = breakdown.measure(str(tmp_path))
+    # app, shapes, shapes.circle (and nothing the harness itself imported).
+    assert sample["python_modules"] == 3
+    assert 0 < sample["find_and_read"] < sample["total"]
+
+
+def test_main_prints_the_three_parts(tmp_path, capsys):
+    (tmp_path / "app.py").write_text("import wave\n", encoding="utf-8")
+    assert breakdown.main([str(tmp_path), "--runs", "1"]) == 0
+    out = capsys.readouterr().out
+    for part in ("total", "finding + reading .pyc", "shared libraries", "executing module bodies"):
+        assert part in out
