@@ -6,6 +6,7 @@ Subcommands are imported only when chosen, so `lambda-native invoke` never loads
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 # subcommand -> (module with `main(argv) -> int`, one-line help)
@@ -35,6 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     if name not in COMMANDS:
         print(f"lambda-native: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
         return 2
+    if name == "bench":
+        # The benchmark suite lives in the checkout beside src/, not in the installed package.
+        checkout = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        if not os.path.isfile(os.path.join(checkout, "benchmarks", "__main__.py")):
+            print(
+                "lambda-native bench: runs from a checkout of lambda-native (python -m benchmarks)",
+                file=sys.stderr,
+            )
+            return 2
+        sys.path.insert(0, checkout)
     module = importlib.import_module(COMMANDS[name][0])
     return module.main(rest)
 
