@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 
+from lambda_native.runtime.wire import chunk_size
+
 MAX_HEAD_BYTES = 64 * 1024
 """A request line plus headers (or a trailer section) larger than this is refused."""
 
@@ -142,13 +144,10 @@ class RequestParser:
                 if len(buf) > 1024:
                     raise ProtocolError("chunk size line too long")
                 return False
-            size_text = bytes(buf[:end]).split(b";", 1)[0].strip()
             try:
-                size = int(size_text, 16)
-            except ValueError:
-                raise ProtocolError(f"bad chunk size {size_text!r}") from None
-            if size < 0:
-                raise ProtocolError(f"bad chunk size {size_text!r}")
+                size = chunk_size(bytes(buf[:end]))
+            except ValueError as exc:
+                raise ProtocolError(str(exc)) from None
             del buf[: end + 2]
             if size:
                 self._state, self._remaining = _CHUNK_DATA, size

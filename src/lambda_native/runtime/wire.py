@@ -14,6 +14,17 @@ class ProtocolError(Exception):
     """The peer sent bytes that are not an HTTP/1.1 response this client can read."""
 
 
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+
+
+def chunk_size(line: bytes) -> int:
+    """The size on a chunked body's size line (chunk extensions ignored); ValueError unless it is hex."""
+    text = line.split(b";", 1)[0].strip()
+    if not text or text.strip(_HEX_DIGITS):
+        raise ValueError(f"bad chunk size: {text!r}")
+    return int(text, 16)
+
+
 class ClosedBeforeResponse(ProtocolError):
     """The peer closed the connection before sending any byte of a response."""
 
@@ -217,13 +228,10 @@ class ResponseParser:
                     if len(buf) > MAX_HEAD_BYTES:
                         raise ProtocolError("chunk size line too long")
                     return False
-                size_text = bytes(buf[:end]).split(b";", 1)[0].strip()
                 try:
-                    size = int(size_text, 16)
-                except ValueError:
-                    raise ProtocolError(f"bad chunk size: {size_text!r}") from None
-                if not size_text.isalnum():
-                    raise ProtocolError(f"bad chunk size: {size_text!r}")
+                    size = chunk_size(bytes(buf[:end]))
+                except ValueError as exc:
+                    raise ProtocolError(str(exc)) from None
                 del buf[: end + 2]
                 if size == 0:
                     self._remaining = -1
