@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from lambda_native.runtime.wire import chunk_size
+from lambda_native.runtime.wire import take_chunk_size
 
 MAX_HEAD_BYTES = 64 * 1024
 """A request line plus headers (or a trailer section) larger than this is refused."""
@@ -139,16 +139,12 @@ class RequestParser:
             self._state = _CHUNK_SIZE
             return True
         if state == _CHUNK_SIZE:
-            end = buf.find(b"\r\n")
-            if end < 0:
-                if len(buf) > 1024:
-                    raise ProtocolError("chunk size line too long")
-                return False
             try:
-                size = chunk_size(bytes(buf[:end]))
+                size = take_chunk_size(buf, 1024)
             except ValueError as exc:
                 raise ProtocolError(str(exc)) from None
-            del buf[: end + 2]
+            if size is None:
+                return False
             if size:
                 self._state, self._remaining = _CHUNK_DATA, size
             else:

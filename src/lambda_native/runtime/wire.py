@@ -17,11 +17,18 @@ class ProtocolError(Exception):
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
 
 
-def chunk_size(line: bytes) -> int:
-    """The size on a chunked body's size line (chunk extensions ignored); ValueError unless it is hex."""
-    text = line.split(b";", 1)[0].strip()
+def take_chunk_size(buf: bytearray, limit: int) -> int | None:
+    """Take a chunked body's size line off `buf` and return the size (extensions ignored); None until the
+    line is complete. ValueError unless it is hex digits within `limit` bytes."""
+    end = buf.find(b"\r\n")
+    if end < 0:
+        if len(buf) > limit:
+            raise ValueError("chunk size line too long")
+        return None
+    text = bytes(buf[:end]).split(b";", 1)[0].strip()
     if not text or text.strip(_HEX_DIGITS):
         raise ValueError(f"bad chunk size: {text!r}")
+    del buf[: end + 2]
     return int(text, 16)
 
 
@@ -223,16 +230,12 @@ class ResponseParser:
                 del buf[: self._remaining]
                 self._remaining = 0
             if self._remaining == 0:
-                end = buf.find(b"\r\n")
-                if end < 0:
-                    if len(buf) > MAX_HEAD_BYTES:
-                        raise ProtocolError("chunk size line too long")
-                    return False
                 try:
-                    size = chunk_size(bytes(buf[:end]))
+                    size = take_chunk_size(buf, MAX_HEAD_BYTES)
                 except ValueError as exc:
                     raise ProtocolError(str(exc)) from None
-                del buf[: end + 2]
+                if size is None:
+                    return False
                 if size == 0:
                     self._remaining = -1
                 else:
