@@ -55,16 +55,21 @@ struct response {
     char content_type[256];
 };
 
+static void report(const char *fmt, va_list ap)
+{
+    fputs("bootstrap: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 static void fail(const char *fmt, ...)
 {
     va_list ap;
-    fputs("bootstrap: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    report(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     exit(1);
 }
 
@@ -73,11 +78,9 @@ static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void warn(const char *fmt, ...)
 {
     va_list ap;
-    fputs("bootstrap: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    report(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 /* Split "host:port" or "[v6]:port" into api_host / api_port; 0 on success. */
