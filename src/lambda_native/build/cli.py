@@ -104,7 +104,11 @@ def summary(result, src: str) -> str:
         f"  glibc floor   {floor} ({result.target.name} has {format_version(result.target.glibc)})",
         f"  python        {platform.python_version()} ({platform.python_implementation()}), "
         f"Nuitka {version('nuitka')}"
-        + ("" if result.inspect_deferred else " (inspect imported at start-up)"),
+        + (
+            ""
+            if result.inspect_deferred
+            else " (unpatched: inspect imported at start-up, no recursion guards)"
+        ),
         f"  stdlib        {result.stdlib_left_out} unused modules left out"
         if result.stdlib_left_out
         else "  stdlib        shipped whole",

@@ -176,7 +176,7 @@ def runtime_modules() -> list[str]:
 
 
 def deferred_inspect_nuitka(work: str, out, quiet: bool) -> str | None:
-    """The patched Nuitka's folder (for PYTHONPATH), or None with a note: see nuitka_patch."""
+    """The patched Nuitka's folder (for PYTHONPATH), or None with a note of what is lost: nuitka_patch."""
     import nuitka as installed
     from nuitka.Version import getNuitkaVersion
 
@@ -185,8 +185,9 @@ def deferred_inspect_nuitka(work: str, out, quiet: bool) -> str | None:
     )
     if result.path is None and not quiet:
         print(
-            f"note: Nuitka's start-up import of inspect stays ({result.reason}); the bootstrap starts "
-            "a few ms slower",
+            f"note: building with Nuitka unpatched ({result.reason}): the bootstrap imports inspect at "
+            "start-up (a few ms slower), and runaway recursion in compiled code crashes it instead of "
+            "raising RecursionError",
             file=out,
         )
     return result.path
