@@ -170,3 +170,27 @@ def test_a_nuitka_error_is_shown_with_its_command(tmp_path):
     assert "--no-such-option" in result.stderr
     assert f"full log: {tmp_path / 'w' / 'nuitka.log'}" in result.stderr
     assert not (tmp_path / "function.zip").exists()
+
+
+def test_nuitka_warnings_are_shown_but_not_the_one_about_our_own_configuration(capsys):
+    progress = Progress(sys.stdout)
+    progress.line("Nuitka:WARNING: Cannot validate schema due to lack of 'jsonschema' package.\n")
+    progress.line("Nuitka-Plugins:WARNING: anti-bloat: Undesirable import of 'setuptools'.\n")
+    out = capsys.readouterr().out
+    assert "jsonschema" not in out
+    assert "Undesirable import of 'setuptools'" in out
+
+
+def test_the_summary_names_the_precompiled_sources_only_when_there_are_some(tmp_path):
+    from lambda_native.build.cli import summary
+    from lambda_native.build.pipeline import BuildResult
+    from lambda_native.build.toolchain import TARGETS
+
+    fields = dict(
+        compile_seconds=12.0, data_files=[], file_count=3, glibc_floor=(2, 34), handler="app.handler",
+        inspect_deferred=True, stdlib_left_out=200, target=TARGETS["al2023"], toolchain="zig",
+        unzipped_bytes=10**7, zip_path=str(tmp_path / "function.zip"), zipped_bytes=4 * 10**6,
+    )  # fmt: skip
+    with_table = summary(BuildResult(precompiled=368, **fields), str(tmp_path))
+    assert "  precompiled   368 generated sources from the function's libraries" in with_table.splitlines()
+    assert "precompiled" not in summary(BuildResult(precompiled=0, **fields), str(tmp_path))

@@ -65,6 +65,13 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ship the whole standard library, as plain Nuitka does (bigger zip, more memory)",
     )
+    p.add_argument(
+        "--no-precompile",
+        dest="precompile",
+        action="store_false",
+        help="do not import the function's libraries at build time to precompile the code they generate "
+        "on import (dataclass methods, string annotations), which is then compiled on every cold start",
+    )
     p.add_argument("--quiet", action="store_true", help="print only the summary")
     p.add_argument(
         "--c-floor",
@@ -112,8 +119,10 @@ def summary(result, src: str) -> str:
         f"  stdlib        {result.stdlib_left_out} unused modules left out"
         if result.stdlib_left_out
         else "  stdlib        shipped whole",
-        f"run it locally: lambda-native invoke {zip_shown} --event {event_shown}",
     ]
+    if result.precompiled:
+        lines.append(f"  precompiled   {result.precompiled} generated sources from the function's libraries")
+    lines.append(f"run it locally: lambda-native invoke {zip_shown} --event {event_shown}")
     return "\n".join(lines)
 
 
@@ -145,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             nuitka_options=args.nuitka_option,
             include_stdlib=[name for value in args.include_stdlib for name in value.split(",") if name],
             full_stdlib=args.full_stdlib,
+            precompile=args.precompile,
         )
         result = build(options)
     except BuildError as exc:

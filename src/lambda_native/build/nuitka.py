@@ -25,6 +25,9 @@ PHASES = (
     ("Backend C linking", "linking and collecting the standalone folder"),
     ("Successfully created", "done"),
 )
+# Nuitka checks a user package configuration against its schema only with the jsonschema package
+# installed; the build's own (package_config) is checked by its tests instead, so this is not news.
+NOT_SHOWN = ("Cannot validate schema due to lack of 'jsonschema' package",)
 HEARTBEAT_SECONDS = 15
 TAIL_LINES = 40
 
@@ -90,6 +93,8 @@ class Progress:
                 self.phase = phase
                 self.say(phase)
                 return
+        if any(quiet in text for quiet in NOT_SHOWN):
+            return
         if ":WARNING:" in text or "Backend C compiler:" in text or "ccache" in text.lower():
             self.say("  " + text.strip())
 

@@ -15,6 +15,8 @@ from lambda_native.build import (
     nuitka,
     nuitka_patch,
     package,
+    package_config,
+    precompile,
     requirements,
     stdlib_trim,
     toolchain,
@@ -36,6 +38,7 @@ class BuildOptions:
         "include_stdlib",
         "nuitka_options",
         "out",
+        "precompile",
         "quiet",
         "requirements",
         "src",
@@ -55,6 +58,7 @@ class BuildOptions:
         nuitka_options: list[str] | None = None,
         include_stdlib: list[str] | None = None,
         full_stdlib: bool = False,
+        precompile: bool = True,
     ) -> None:
         self.handler = handler
         self.src = src
@@ -66,6 +70,7 @@ class BuildOptions:
         self.nuitka_options = list(nuitka_options or [])  # passed to Nuitka after ours
         self.include_stdlib = list(include_stdlib or [])  # stdlib modules shipped though no import names them
         self.full_stdlib = full_stdlib  # ship the whole standard library, as plain Nuitka does
+        self.precompile = precompile  # compile in the code the libraries generate on import (precompile)
 
 
 class BuildResult:
@@ -78,6 +83,7 @@ class BuildResult:
         "glibc_floor",
         "handler",
         "inspect_deferred",
+        "precompiled",
         "stdlib_left_out",
         "target",
         "toolchain",
@@ -152,18 +158,23 @@ def compiler_setup(tools: toolchain.Toolchain, work: str, python_path: list[str]
 ASYNC_RUNTIME_MODULE = "lambda_native.runtime.aio"
 
 
+def asked_modules(options: BuildOptions) -> list[str]:
+    """Modules and packages compiled in on request (`--nuitka-option=--include-module=X`)."""
+    return [
+        option.split("=", 1)[1]
+        for option in options.nuitka_options
+        if option.startswith(("--include-module=", "--include-package="))
+    ]
+
+
 def stdlib_options(options: BuildOptions, spec, entry: str, python_path: list[str]) -> list[str]:
     """`--nofollow-import-to` for every stdlib module the function cannot import (see stdlib_trim)."""
     if options.full_stdlib:
         return []
     runtime = ["lambda_native.runtime." + name[:-3] for name in runtime_modules()]
-    # Modules compiled in on request (--nuitka-option=--include-module=X) are roots too; any of them may
-    # be named by _HANDLER at run time, and be async, so asyncio then stays.
-    asked = [
-        option.split("=", 1)[1]
-        for option in options.nuitka_options
-        if option.startswith(("--include-module=", "--include-package="))
-    ]
+    # Modules compiled in on request are roots too; any of them may be named by _HANDLER at run time,
+    # and be async, so asyncio then stays.
+    asked = asked_modules(options)
     skip = frozenset() if spec.is_async or asked else frozenset({ASYNC_RUNTIME_MODULE})
     needed = stdlib_trim.needed_modules(entry, [spec.module, *asked, *runtime], python_path, skip)
     return [f"--nofollow-import-to={name}" for name in stdlib_trim.left_out(needed, options.include_stdlib)]
@@ -191,6 +202,28 @@ def deferred_inspect_nuitka(work: str, out, quiet: bool) -> str | None:
             file=out,
         )
     return result.path
+
+
+def cold_start_options(options: BuildOptions, spec, python_path: list[str], out) -> tuple[list[str], int]:
+    """Nuitka options for the source changes that shorten cold starts (package_config), with the table of
+    code precompiled from the function's libraries (precompile), and that table's size. Puts the
+    generated module's folder on `python_path`; says when recording failed."""
+    folder = os.path.join(os.path.abspath(options.work), "generated")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    extra, count = [], 0
+    if options.precompile:
+        # The handler's module and those compiled in on request: any may be the handler at run time.
+        modules = [spec.module, *asked_modules(options)]
+        src = os.path.abspath(options.src)
+        extra, recorded = precompile.precompile_options(src, modules, python_path, folder)
+        count = recorded.count
+        if recorded.path is None and not options.quiet:
+            print(f"note: generated code is compiled at run time as usual: {recorded.reason}", file=out)
+    if not extra:
+        return [], count
+    python_path.append(folder)
+    return [*extra, "--user-package-configuration-file=" + package_config.write(folder)], count
 
 
 def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
@@ -223,6 +256,8 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     shutil.rmtree(dist, ignore_errors=True)
 
     left_out = stdlib_options(options, spec, entry, python_path)
+    faster_start, precompiled = cold_start_options(options, spec, python_path, out)
+    extra += faster_start
     patched = deferred_inspect_nuitka(work, out, options.quiet)
     env, compiler = compiler_setup(tools, work, python_path)
     if patched:
@@ -253,6 +288,7 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
         glibc_floor=floor,
         handler=str(spec),
         inspect_deferred=patched is not None,
+        precompiled=precompiled,
         stdlib_left_out=len(left_out),
         target=target,
         toolchain=compiler,

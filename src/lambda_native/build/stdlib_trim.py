@@ -68,7 +68,7 @@ def _not_followed(name: str, importer: str) -> bool:
     return any(_within(name, entry) and not _within(importer, entry) for entry in NOT_FOLLOWED_FROM_STDLIB)
 
 
-def _is_skipped_block(node: ast.If) -> bool:
+def is_skipped_block(node: ast.If) -> bool:
     """`if __name__ == "__main__":` (a module's self-test) and `if TYPE_CHECKING:` never run in a function."""
     test = node.test
     if isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__":
@@ -78,23 +78,37 @@ def _is_skipped_block(node: ast.If) -> bool:
     )
 
 
+def parse_file(path: str) -> ast.Module | None:
+    """A source file's syntax tree, or None when it is not valid Python."""
+    with open(path, "rb") as file:
+        try:
+            return ast.parse(file.read(), path)
+        except (SyntaxError, ValueError):
+            return None
+
+
+def imported_from(node: ast.ImportFrom, package: str) -> str:
+    """The absolute name of the module a `from ... import` in `package` names (relative ones resolved)."""
+    if not node.level:
+        return node.module or ""
+    parts = package.split(".") if package else []
+    parent = ".".join(parts[: len(parts) - node.level + 1])
+    return ".".join(part for part in (parent, node.module) if part)
+
+
 def _imports(tree: ast.AST, package: str) -> list[str]:
     """Module names one source file imports, anywhere in it (function bodies too), resolved to absolute."""
     found = []
     stack = [tree]
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.If) and _is_skipped_block(node):
+        if isinstance(node, ast.If) and is_skipped_block(node):
             stack.extend(node.orelse)
             continue
         if isinstance(node, ast.Import):
             found.extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")
-                parent = ".".join(parts[: len(parts) - node.level + 1])
-                base = f"{parent}.{base}" if base else parent
+            base = imported_from(node, package)
             if base:
                 found.append(base)
                 # `from pkg import name` may name a submodule.
@@ -144,11 +158,9 @@ class ImportScanner:
             origin = spec.origin if spec is not None else None
             if not origin or not origin.endswith(".py"):
                 continue
-            with open(origin, "rb") as file:
-                try:
-                    tree = ast.parse(file.read(), origin)
-                except (SyntaxError, ValueError):
-                    continue
+            tree = parse_file(origin)
+            if tree is None:
+                continue
             package = current if spec.submodule_search_locations is not None else parent
             imported = _imports(tree, package)
             if origin.startswith(self.stdlib_dir) and "site-packages" not in origin:
