@@ -1,4 +1,4 @@
-"""The Nuitka package configuration the build adds: its entries."""
+"""The Nuitka package configuration the build adds: its entries, and the note when pydantic changed."""
 
 from __future__ import annotations
 
@@ -12,12 +12,45 @@ def entries(path: str) -> dict[str, dict]:
         return {entry["module-name"]: entry["anti-bloat"][0] for entry in yaml.safe_load(file)}
 
 
-def test_the_stdlib_generators_get_the_precompiled_lookups(tmp_path):
-    config = entries(package_config.write(str(tmp_path)))
-    assert set(config) == {"dataclasses", "typing"}
+def test_with_a_table_the_stdlib_generators_get_the_precompiled_lookups(tmp_path):
+    config = entries(package_config.write(str(tmp_path), precompiled=True))
+    assert set(config) == {"dataclasses", "typing", "pydantic.plugin._loader"}
     assert config["dataclasses"]["append_plain"] == (
         "from lambda_native.runtime.precompiled import exec_precompiled as exec\n"
     )
     assert config["typing"]["append_plain"] == (
         "from lambda_native.runtime.precompiled import compile_precompiled as compile\n"
     )
+    assert config["pydantic.plugin._loader"]["replacements_plain"] == {
+        "import importlib.metadata as importlib_metadata": (
+            "from lambda_native.runtime import metadata as importlib_metadata"
+        )
+    }
+
+
+def test_without_a_table_only_pydantic_is_changed(tmp_path):
+    assert set(entries(package_config.write(str(tmp_path), precompiled=False))) == {"pydantic.plugin._loader"}
+
+
+def loader(site, text: str) -> None:
+    path = site / "pydantic" / "plugin" / "_loader.py"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_pydantic_whose_loader_fits_needs_no_note(tmp_path):
+    loader(
+        tmp_path, "from __future__ import annotations\n\nimport importlib.metadata as importlib_metadata\n"
+    )
+    assert package_config.pydantic_note([str(tmp_path / "src"), str(tmp_path)]) is None
+
+
+def test_a_pydantic_whose_loader_changed_gets_a_note(tmp_path):
+    loader(tmp_path, "from importlib import metadata\n")
+    note = package_config.pydantic_note([str(tmp_path)])
+    assert note is not None and "pydantic imports it on every cold start" in note
+    assert str(tmp_path / "pydantic" / "plugin" / "_loader.py") in note
+
+
+def test_no_pydantic_no_note(tmp_path):
+    assert package_config.pydantic_note([str(tmp_path)]) is None

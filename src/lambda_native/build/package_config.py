@@ -1,8 +1,10 @@
 """The Nuitka package configuration a build adds: source changes Nuitka's anti-bloat plugin applies.
 
 Each entry exists for cold-start time and keeps behaviour: `dataclasses` and `typing` get the code
-compiled at build time (precompile.py, runtime/precompiled.py). An entry whose module is not compiled in
-does nothing.
+compiled at build time (precompile.py, runtime/precompiled.py), and pydantic's plugin loader imports
+importlib.metadata only when there is a distribution to find (runtime/metadata.py). An entry whose module
+is not compiled in does nothing; a replacement whose text is not found does nothing either, so the build
+checks pydantic's source and says when it changed (`pydantic_note`).
 """
 
 from __future__ import annotations
@@ -24,10 +26,36 @@ PRECOMPILED = """\
         from lambda_native.runtime.precompiled import compile_precompiled as compile
 """
 
+# pydantic 2's plugin loader, as of 2.0 to 2.13 at least.
+PYDANTIC_LOADER = os.path.join("pydantic", "plugin", "_loader.py")
+PYDANTIC_IMPORT = "import importlib.metadata as importlib_metadata\n"
+PYDANTIC_PLUGINS = f"""\
+- module-name: 'pydantic.plugin._loader'
+  anti-bloat:
+    - description: 'lambda-native: importlib.metadata only when there are distributions to find'
+      replacements_plain:
+        '{PYDANTIC_IMPORT.strip()}': 'from lambda_native.runtime import metadata as importlib_metadata'
+"""
 
-def write(folder: str) -> str:
-    """Write the configuration into `folder`; its path."""
+
+def write(folder: str, precompiled: bool) -> str:
+    """Write the configuration into `folder` (the precompiled entries only with a table); its path."""
     path = os.path.join(folder, "lambda-native.nuitka-package.config.yml")
     with open(path, "w", encoding="utf-8") as file:
-        file.write(HEADER + PRECOMPILED)
+        file.write(HEADER + (PRECOMPILED if precompiled else "") + PYDANTIC_PLUGINS)
     return path
+
+
+def pydantic_note(python_path: list[str]) -> str | None:
+    """A note when the pydantic the build compiles has a plugin loader the configuration no longer fits."""
+    for folder in python_path:
+        path = os.path.join(folder, PYDANTIC_LOADER)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as file:
+                if PYDANTIC_IMPORT not in file.read():
+                    return (
+                        f"note: {path} no longer imports importlib.metadata as lambda-native expects, so "
+                        "pydantic imports it on every cold start (~18 ms)"
+                    )
+            return None
+    return None

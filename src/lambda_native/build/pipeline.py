@@ -207,7 +207,7 @@ def deferred_inspect_nuitka(work: str, out, quiet: bool) -> str | None:
 def cold_start_options(options: BuildOptions, spec, python_path: list[str], out) -> tuple[list[str], int]:
     """Nuitka options for the source changes that shorten cold starts (package_config), with the table of
     code precompiled from the function's libraries (precompile), and that table's size. Puts the
-    generated module's folder on `python_path`; says when recording failed."""
+    generated module's folder on `python_path`; says what does not apply."""
     folder = os.path.join(os.path.abspath(options.work), "generated")
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
@@ -220,10 +220,13 @@ def cold_start_options(options: BuildOptions, spec, python_path: list[str], out)
         count = recorded.count
         if recorded.path is None and not options.quiet:
             print(f"note: generated code is compiled at run time as usual: {recorded.reason}", file=out)
-    if not extra:
-        return [], count
-    python_path.append(folder)
-    return [*extra, "--user-package-configuration-file=" + package_config.write(folder)], count
+    if extra:
+        python_path.append(folder)
+    note = package_config.pydantic_note(python_path)
+    if note and not options.quiet:
+        print(note, file=out)
+    config = package_config.write(folder, precompiled=bool(extra))
+    return [*extra, "--user-package-configuration-file=" + config], count
 
 
 def build(options: BuildOptions, out=sys.stdout) -> BuildResult:

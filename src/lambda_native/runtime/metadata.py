@@ -1,0 +1,71 @@
+"""`importlib.metadata` for pydantic's plugin lookup, not imported when there is nothing for it to find.
+
+pydantic 2 looks for plugins by iterating `importlib.metadata.distributions()` as it builds its first
+model. Importing importlib.metadata (zipfile, email, pathlib, csv, shutil...) costs ~18 ms of a native cold
+start, and in a native bootstrap there is usually nothing to find: the build compiles packages in without
+their `.dist-info`. A native build makes pydantic's plugin loader import this module in its place
+(`build/package_config.py`). `distributions()` answers with an empty iterator only when importlib.metadata
+would find no distribution, and is importlib.metadata's otherwise; every other name is importlib.metadata's.
+"""
+
+import os
+import sys
+
+
+class _EveryDistribution:
+    """The discovery context of `distributions()`: any name, along sys.path."""
+
+    __slots__ = ()
+    name = None
+
+    @property
+    def path(self) -> list:
+        return sys.path
+
+
+def _may_hold_metadata(entry) -> bool:
+    """Whether importlib.metadata's search of one sys.path entry could find a distribution there: it
+    lists a folder for `*.dist-info`, `*.egg-info` (and `egg-info` in an `.egg`), or reads a zip file."""
+    if type(entry) is not str:
+        return True
+    try:
+        names = os.listdir(entry or ".")
+    except OSError:
+        return os.path.exists(entry)
+    egg = os.path.basename(entry).lower().endswith(".egg")
+    return any(
+        name.lower().endswith((".dist-info", ".egg-info")) or (egg and name.lower() == "egg-info")
+        for name in names
+    )
+
+
+def _nothing_to_find() -> bool:
+    """True only when `importlib.metadata.distributions()` would yield nothing: the finders on
+    sys.meta_path that find distributions are the path finder, which would search sys.path and find no
+    metadata there, and Nuitka's loader, holding no metadata compiled in."""
+    from importlib.machinery import PathFinder
+
+    for finder in sys.meta_path:
+        find = getattr(finder, "find_distributions", None)
+        if find is None or finder is PathFinder:
+            continue
+        if type(finder).__name__ != "nuitka_module_loader":
+            return False
+        for _ in find(_EveryDistribution()):
+            return False
+    return not any(_may_hold_metadata(entry) for entry in sys.path)
+
+
+def distributions(**kwargs):
+    """`importlib.metadata.distributions(**kwargs)`, without importing it when it would find nothing."""
+    if not kwargs and _nothing_to_find():
+        return iter(())
+    import importlib.metadata
+
+    return importlib.metadata.distributions(**kwargs)
+
+
+def __getattr__(name: str):
+    import importlib.metadata
+
+    return getattr(importlib.metadata, name)

@@ -1,0 +1,106 @@
+"""`lambda_native.runtime.metadata.distributions()` finds exactly what importlib.metadata finds, and
+imports it only when there is something to find (fresh interpreters, real folders and zip files)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+# Prints what ours found, whether that imported importlib.metadata, then what importlib.metadata finds.
+PROBE = """
+import json, sys
+sys.path.insert(0, {src!r})
+from lambda_native.runtime import metadata
+sys.path[:1] = json.loads(sys.argv[1])  # the checkout's src holds lambda_native's own .egg-info
+{setup}
+ours = sorted(d.metadata["Name"] for d in metadata.distributions())
+imported = "importlib.metadata" in sys.modules
+import importlib.metadata
+theirs = sorted(d.metadata["Name"] for d in importlib.metadata.distributions())
+print(json.dumps([ours, imported, theirs]))
+"""
+
+
+def probe(path: list[str], setup: str = "") -> tuple[list[str], bool, list[str]]:
+    script = PROBE.format(setup=setup, src=SRC)
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", script, json.dumps(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    ours, imported, theirs = json.loads(done.stdout)
+    return ours, imported, theirs
+
+
+def dist_info(folder: Path, name: str, suffix: str = ".dist-info") -> None:
+    meta = folder / f"{name}-1.0{suffix}"
+    meta.mkdir(parents=True)
+    (meta / ("METADATA" if suffix == ".dist-info" else "PKG-INFO")).write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n", encoding="utf-8"
+    )
+
+
+def test_nothing_installed_means_nothing_found_and_nothing_imported(tmp_path):
+    (tmp_path / "code.py").write_text("", encoding="utf-8")
+    ours, imported, theirs = probe([str(tmp_path), str(tmp_path / "missing")])
+    assert ours == theirs == [] and imported is False
+
+
+@pytest.mark.parametrize("suffix", [".dist-info", ".egg-info", ".DIST-INFO"])
+def test_installed_metadata_is_found_as_importlib_finds_it(tmp_path, suffix):
+    dist_info(tmp_path, "shipped", suffix)
+    ours, imported, theirs = probe([str(tmp_path)])
+    assert ours == theirs == ["shipped"] and imported is True
+
+
+def test_an_egg_folder_is_searched(tmp_path):
+    egg = tmp_path / "old-1.0.egg"
+    (egg / "EGG-INFO").mkdir(parents=True)
+    (egg / "EGG-INFO" / "PKG-INFO").write_text("Metadata-Version: 1.0\nName: old\nVersion: 1.0\n")
+    ours, imported, theirs = probe([str(egg)])
+    assert ours == theirs == ["old"] and imported is True
+
+
+def test_a_zip_on_the_path_is_left_to_importlib(tmp_path):
+    archive = tmp_path / "deps.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr(
+            "zipped-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: zipped\nVersion: 1.0\n"
+        )
+    ours, imported, theirs = probe([str(archive)])
+    assert ours == theirs == ["zipped"] and imported is True
+
+
+def test_a_finder_that_finds_distributions_is_left_to_importlib(tmp_path):
+    setup = (
+        "class Finder:\n"
+        "    @staticmethod\n"
+        "    def find_spec(*args): return None\n"
+        "    @staticmethod\n"
+        "    def find_distributions(context=None): return iter(())\n"
+        "sys.meta_path.append(Finder)\n"
+    )
+    ours, imported, theirs = probe([str(tmp_path)], setup)
+    assert ours == theirs == [] and imported is True
+
+
+def test_other_names_are_importlib_metadatas(tmp_path):
+    script = (
+        f"import sys; sys.path.insert(0, {SRC!r})\n"
+        "from lambda_native.runtime import metadata\n"
+        "import importlib.metadata\n"
+        "print(metadata.version is importlib.metadata.version, metadata.PackageNotFoundError.__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["True", "PackageNotFoundError"]
