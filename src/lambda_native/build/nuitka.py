@@ -41,8 +41,11 @@ def entry_script(handler: str) -> str:
     )
 
 
-def nuitka_command(entry: str, output_dir: str, handler_module: str, extra_options: list[str]) -> list[str]:
-    """The Nuitka command line for a standalone `bootstrap` in `output_dir/bootstrap.dist`."""
+def nuitka_command(
+    entry: str, output_dir: str, handler_module: str, runtime: list[str], extra_options: list[str]
+) -> list[str]:
+    """The Nuitka command line for a standalone `bootstrap` in `output_dir/bootstrap.dist`, with the
+    `runtime` modules compiled in."""
     return [
         sys.executable,
         "-m",
@@ -54,8 +57,8 @@ def nuitka_command(entry: str, output_dir: str, handler_module: str, extra_optio
         "--output-filename=bootstrap",
         # The entry script imports the handler by name at run time, which Nuitka cannot see: compile it in.
         "--include-module=" + handler_module,
-        # The runtime imports its rare paths (errors, logging) lazily; compile all of it in.
-        "--include-package=lambda_native.runtime",
+        # The runtime imports its rare paths (errors, logging) lazily; compile them all in.
+        *(f"--include-module={module}" for module in runtime),
         # Output goes to a log, not a terminal.
         "--progress-bar=none",
         *extra_options,

@@ -171,7 +171,7 @@ def stdlib_options(options: BuildOptions, spec, entry: str, python_path: list[st
     """`--nofollow-import-to` for every stdlib module the function cannot import (see stdlib_trim)."""
     if options.full_stdlib:
         return []
-    runtime = ["lambda_native.runtime." + name[:-3] for name in runtime_modules()]
+    runtime = runtime_modules()
     # Modules compiled in on request are roots too; any of them may be named by _HANDLER at run time,
     # and be async, so asyncio then stays.
     asked = asked_modules(options)
@@ -180,10 +180,20 @@ def stdlib_options(options: BuildOptions, spec, entry: str, python_path: list[st
     return [f"--nofollow-import-to={name}" for name in stdlib_trim.left_out(needed, options.include_stdlib)]
 
 
+# Runtime modules that stand in for library code only a source change imports (package_config): Nuitka
+# compiles them when that changed source is compiled in, and only then, so their own imports (metadata's
+# importlib.metadata, with zipfile, email, csv...) are not shipped with every function.
+ON_DEMAND_RUNTIME = frozenset({"metadata.py", "precompiled.py"})
+
+
 def runtime_modules() -> list[str]:
-    """The runtime's module files (`bootstrap.py`, ...), all compiled in (--include-package)."""
+    """The runtime's modules (`lambda_native.runtime.bootstrap`, ...), all compiled in but those on demand."""
     folder = os.path.join(package_root(), "lambda_native", "runtime")
-    return sorted(name for name in os.listdir(folder) if name.endswith(".py") and name != "__init__.py")
+    return sorted(
+        "lambda_native.runtime." + name[:-3]
+        for name in os.listdir(folder)
+        if name.endswith(".py") and name != "__init__.py" and name not in ON_DEMAND_RUNTIME
+    )
 
 
 def deferred_inspect_nuitka(work: str, out, quiet: bool) -> str | None:
@@ -274,7 +284,7 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
                 file=out,
             )
     progress = nuitka.Progress(out, quiet=options.quiet)
-    command = nuitka.nuitka_command(entry, work, spec.module, extra + left_out)
+    command = nuitka.nuitka_command(entry, work, spec.module, runtime_modules(), extra + left_out)
     nuitka.run_nuitka(command, env, work, os.path.join(work, "nuitka.log"), progress)
     compile_seconds = progress.elapsed()
     if not os.path.isfile(os.path.join(dist, "bootstrap")):
