@@ -1,13 +1,17 @@
-"""Where a handler's import time goes: finding and loading modules, versus executing their bodies.
+"""Where a handler's import time goes: loading modules, compiling generated source, running module bodies.
 
 A native bootstrap holds its modules compiled in, so it should nearly remove the first part (path
-searches, `stat` calls, reading and unmarshalling `.pyc`); only importing less removes the second.
-Measured interpreted, in fresh child interpreters over a prepared task folder (valid `.pyc`):
+searches, `stat` calls, reading and unmarshalling `.pyc`); the native build also precompiles the source
+text `dataclasses` and `typing` generate and compile on import (build/precompile.py), the second part;
+only importing less removes the rest. Measured interpreted, in fresh child interpreters over a prepared
+task folder (valid `.pyc`):
 
-1. `import app` once, recording every module it loads and where it was found;
+1. `import app` once, recording every module it loads and where it was found; in another interpreter,
+   `import app` recording every source `dataclasses` execs and `typing` compiles;
 2. in a new interpreter, for each of those Python modules in load order: the finder's lookup and the
-   loader's `get_code()` (read + unmarshal), never executing anything; shared-library modules: `dlopen`
-   and their init, by importing them alone (an upper bound: their init may run Python modules too);
+   loader's `get_code()` (read + unmarshal), never executing anything; each recorded source: `compile()`;
+   shared-library modules: `dlopen` and their init, by importing them alone (an upper bound: their init
+   may run Python modules too);
 3. the rest of the total is executing module bodies.
 
 `python -m benchmarks.breakdown TASK_FOLDER` (the `interpreted` variant's task folder under
@@ -22,6 +26,22 @@ import os
 import statistics
 import subprocess
 import sys
+
+_SOURCES = r"""
+import builtins, dataclasses, json, typing
+sources = []
+def record_exec(source, globals=None, locals=None, /):
+    if type(source) is str:
+        sources.append(["exec", source])
+    return builtins.exec(source, globals, locals)
+def record_compile(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, **options):
+    if type(source) is str and filename == "<string>" and not flags:
+        sources.append([mode, source])
+    return builtins.compile(source, filename, mode, flags, dont_inherit, optimize, **options)
+dataclasses.exec, typing.compile = record_exec, record_compile
+import app
+print(json.dumps(sources))
+"""
 
 _LOAD = r"""
 import sys, time
@@ -45,7 +65,12 @@ print(json.dumps({"total": total, "modules": mods}))
 
 _FIND_AND_READ = r"""
 import importlib.machinery, json, sys, time
-mods = json.loads(sys.stdin.read())
+loaded = json.loads(sys.stdin.read())
+mods = loaded["modules"]
+t0 = time.perf_counter()
+for mode, source in loaded["sources"]:
+    compile(source, "<string>", mode, dont_inherit=True)
+generated = time.perf_counter() - t0
 python = extension = 0.0
 for name, origin, path in mods:
     if origin.endswith(".py"):
@@ -61,33 +86,37 @@ for name, origin, path in mods:
         except Exception:
             pass
         extension += time.perf_counter() - t0
-print(json.dumps({"find_and_read": python, "extensions": extension, "python_modules": sum(
-    1 for m in mods if m[1].endswith(".py"))}))
+print(json.dumps({"find_and_read": python, "extensions": extension, "generated": generated,
+    "python_modules": sum(1 for m in mods if m[1].endswith(".py"))}))
 """
 
 
+def _child(task: str, script: str, stdin: str | None = None) -> object:
+    """Run `script` in a fresh interpreter with `task` first on sys.path; its JSON output."""
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {task!r}); {script}"],
+        cwd=task,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
 def measure(task: str) -> dict:
-    """One sample: total import time of `app`, and its find+read and shared-library parts (seconds)."""
+    """One sample: total import time of `app`, and its find+read, generated-source and shared-library
+    parts (seconds)."""
     task = os.path.abspath(task)
-    base = [sys.executable, "-I", "-c"]
-    first = subprocess.run(
-        [*base, f"import sys; sys.path.insert(0, {task!r}); {_LOAD}"],
-        cwd=task,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    loaded = json.loads(first.stdout)
-    second = subprocess.run(
-        [*base, f"import sys; sys.path.insert(0, {task!r}); {_FIND_AND_READ}"],
-        cwd=task,
-        input=json.dumps(loaded["modules"]),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    parts = json.loads(second.stdout)
-    return {"total": loaded["total"], "modules": len(loaded["modules"]), **parts}
+    loaded = _child(task, _LOAD)
+    loaded["sources"] = _child(task, _SOURCES)
+    parts = _child(task, _FIND_AND_READ, json.dumps(loaded))
+    return {
+        "total": loaded["total"],
+        "modules": len(loaded["modules"]),
+        "sources": len(loaded["sources"]),
+        **parts,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,17 +130,22 @@ def main(argv: list[str] | None = None) -> int:
     def ms(key: str) -> float:
         return statistics.median(sample[key] for sample in samples) * 1000
 
-    total, find, ext = ms("total"), ms("find_and_read"), ms("extensions")
+    total, find, ext, generated = ms("total"), ms("find_and_read"), ms("extensions"), ms("generated")
     counts = samples[0]
     print(
-        f"import app: {counts['modules']} modules ({counts['python_modules']} Python), median of {args.runs}"
+        f"import app: {counts['modules']} modules ({counts['python_modules']} Python), "
+        f"{counts['sources']} generated sources, median of {args.runs}"
     )
     print(f"  total                              {total:7.1f} ms")
     print(
         f"  finding + reading .pyc (Python)    {find:7.1f} ms  ({find / total:.0%})  <- what a binary removes"
     )
+    print(
+        f"  compiling generated source         {generated:7.1f} ms  ({generated / total:.0%})"
+        "  <- what the native build precompiles"
+    )
     print(f"  shared libraries (dlopen + init)   {ext:7.1f} ms  ({ext / total:.0%})")
-    rest = total - find - ext
+    rest = total - find - ext - generated
     print(
         f"  executing module bodies (the rest) {rest:7.1f} ms  ({rest / total:.0%})  <- only importing less"
     )
