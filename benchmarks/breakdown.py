@@ -27,21 +27,22 @@ import statistics
 import subprocess
 import sys
 
-_SOURCES = r"""
+from lambda_native.build.precompile import RECORDERS
+
+# Records every source dataclasses and typing compile while `app` imports, as the native build does.
+_SOURCES = (
+    r"""
 import builtins, dataclasses, json, typing
 sources = []
-def record_exec(source, globals=None, locals=None, /):
-    if type(source) is str:
-        sources.append(["exec", source])
-    return builtins.exec(source, globals, locals)
-def record_compile(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, **options):
-    if type(source) is str and filename == "<string>" and not flags:
-        sources.append([mode, source])
-    return builtins.compile(source, filename, mode, flags, dont_inherit, optimize, **options)
-dataclasses.exec, typing.compile = record_exec, record_compile
+def keep(mode, source):
+    sources.append([mode, source])
+"""
+    + RECORDERS
+    + r"""
 import app
 print(json.dumps(sources))
 """
+)
 
 _LOAD = r"""
 import sys, time

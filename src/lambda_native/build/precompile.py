@@ -1,14 +1,14 @@
 """Records, at build time, the sources the stdlib compiles while the function's libraries import.
 
-`dataclasses` and `typing.ForwardRef` compile generated source text on import, ~20% of importing
-pydantic 2 (see runtime/precompiled.py). The build runs, in a child interpreter (the one Nuitka compiles
-for, so code objects match), the module-level import statements of the handler's module (and of those
-compiled in on request) and of the `--src` modules they import, minus the imports of those modules
-themselves: the libraries' code runs (packages installed into `--src` by pip are libraries too), the
-user's never does. Every source compiled meanwhile by those two
-is compiled again and kept. The table becomes a generated module compiled into the bootstrap, and
-package_config appends the precompiled `exec` and `compile` to `dataclasses` and `typing`. A failing
-import records what it can; a child that fails or hangs means no table, and a note.
+`dataclasses` and `typing.ForwardRef` compile generated source text on import: 18% of importing pydantic 2
+(runtime/precompiled.py, `python -m benchmarks.breakdown`). The build runs, in a child interpreter (the
+one Nuitka compiles for, so code objects match), the module-level import statements of the handler's
+module (and of those compiled in on request) and of the `--src` modules they import, minus the imports of
+those modules themselves: the libraries' code runs (packages installed into `--src` by pip are libraries
+too), the user's never does. Every source those two compile meanwhile is compiled again and kept. The
+table becomes a generated module compiled into the bootstrap, and package_config appends the precompiled
+`exec` and `compile` to `dataclasses` and `typing`. A failing import records what it can; a child that
+fails or hangs means no table, and a note.
 """
 
 from __future__ import annotations
@@ -26,17 +26,10 @@ from lambda_native.runtime.precompiled import CODES_MODULE
 # A library import that takes this long at build time is not waited for.
 RECORD_TIMEOUT_SECONDS = 120
 
-# Run in the child: shadow `exec` in dataclasses and `compile` in typing with recorders (as the native
-# build's runtime/precompiled.py shadows them with lookups), then run each import statement.
-_RECORD = r"""
-import builtins, dataclasses, json, marshal, sys, typing
-codes = {}
-def keep(mode, source):
-    if (mode, source) not in codes:
-        try:
-            codes[mode, source] = builtins.compile(source, "<string>", mode, dont_inherit=True)
-        except SyntaxError:
-            pass
+# Shadows `exec` in dataclasses and `compile` in typing with recorders that pass each source the native
+# build can precompile (as runtime/precompiled.py looks them up) to `keep(mode, source)`, which the
+# script running it defines; benchmarks.breakdown runs it too.
+RECORDERS = r"""
 def record_exec(source, globals=None, locals=None, /):
     if type(source) is str:
         keep("exec", source)
@@ -46,6 +39,22 @@ def record_compile(source, filename, mode, flags=0, dont_inherit=False, optimize
         keep(mode, source)
     return builtins.compile(source, filename, mode, flags, dont_inherit, optimize, **options)
 dataclasses.exec, typing.compile = record_exec, record_compile
+"""
+
+# Run in the child: record, run each import statement, and write the table.
+_RECORD = (
+    r"""
+import builtins, dataclasses, json, marshal, sys, typing
+codes = {}
+def keep(mode, source):
+    if (mode, source) not in codes:
+        try:
+            codes[mode, source] = builtins.compile(source, "<string>", mode, dont_inherit=True)
+        except SyntaxError:
+            pass
+"""
+    + RECORDERS
+    + r"""
 for statement in json.loads(sys.stdin.read()):
     try:
         builtins.exec(statement, {"__name__": "__lambda_native_build__"})
@@ -56,6 +65,7 @@ with open(sys.argv[1], "wb") as out:
     out.write(marshal.dumps(codes))
 print(len(codes))
 """
+)
 
 
 def installed_names(src: str) -> frozenset[str]:
@@ -151,7 +161,7 @@ class Recorded:
 
 
 def record(statements: list[str], python_path: list[str], out_path: str) -> Recorded:
-    """Run `statements` in a child interpreter and write the marshalled {source: code} table to
+    """Run `statements` in a child interpreter and write the marshalled {(mode, source): code} table to
     `out_path`; Recorded(None, reason=...) when the child fails or hangs."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(python_path), PYTHONDONTWRITEBYTECODE="1")
     try:
