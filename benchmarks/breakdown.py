@@ -2,7 +2,7 @@
 
 A native bootstrap holds its modules compiled in, so it should nearly remove the first part (path
 searches, `stat` calls, reading and unmarshalling `.pyc`); the native build also precompiles the source
-text `dataclasses` and `typing` generate and compile on import (build/precompile.py), the second part;
+text `dataclasses` and `typing` generate and compile on import (builder/precompile.py), the second part;
 only importing less removes the rest. Measured interpreted, in fresh child interpreters over a prepared
 task folder (valid `.pyc`):
 
@@ -27,7 +27,7 @@ import statistics
 import subprocess
 import sys
 
-from lambda_native.build.precompile import RECORDERS
+from lambda_native.builder.precompile import RECORDERS
 
 # Records every source dataclasses and typing compile while `app` imports, as the native build does.
 _SOURCES = (

@@ -224,7 +224,7 @@ class Native(Variant):
             sys.version,
             package_version("nuitka") or "",
             REPO_ROOT / "build.py",
-            SRC / "build",
+            SRC / "builder",
             *runtime_key(),
         )
         folder = cached_dir(f"{self.name}-{workload.name}", key, make, work_dir)
@@ -254,7 +254,7 @@ class CFloor(Variant):
             (folder / "c-floor" / "bootstrap").chmod(0o755)
             zip_tree(folder / "c-floor", folder / "function.zip")
 
-        key = inputs_key(self.name, SRC / "build" / "c_floor", SRC / "build" / "cfloor.py")
+        key = inputs_key(self.name, REPO_ROOT / "bootstrap.c", SRC / "builder" / "cfloor.py")
         folder = cached_dir(self.name, key, make, work_dir)
         size = size_of(folder / "function.zip", "the bootstrap alone")
         return Prepared(None, folder / "c-floor", {}, size, echoes=True)

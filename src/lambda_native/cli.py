@@ -13,7 +13,7 @@ import sys
 COMMANDS = {
     "invoke": ("lambda_native.emulator.invoke_cli", "run a function locally and print START/END/REPORT"),
     "serve": ("lambda_native.emulator.serve_cli", "serve the RIE invoke API on 127.0.0.1:8080"),
-    "build": ("lambda_native.build.cli", "compile a handler into a native bootstrap zip (= build.py)"),
+    "build": ("lambda_native.builder.cli", "compile a handler into a native bootstrap zip (= build.py)"),
     "bench": ("benchmarks.__main__", "run the cold-start benchmark suite (= python -m benchmarks)"),
 }
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 
-from lambda_native.build import precompile
+from lambda_native.builder import precompile
 
 from .process import NATIVE
 from .support import invoke

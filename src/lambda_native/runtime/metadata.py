@@ -4,7 +4,7 @@ pydantic 2 looks for plugins by iterating `importlib.metadata.distributions()` a
 model. Importing importlib.metadata (zipfile, email, pathlib, csv, shutil...) costs ~18 ms of a native cold
 start, and in a native bootstrap there is usually nothing to find: the build compiles packages in without
 their `.dist-info`. A native build makes pydantic's plugin loader import this module in its place
-(`build/package_config.py`). `distributions()` answers with an empty iterator only when importlib.metadata
+(`builder/package_config.py`). `distributions()` answers with an empty iterator only when importlib.metadata
 would find no distribution, and is importlib.metadata's otherwise; every other name is importlib.metadata's.
 """
 

@@ -5,7 +5,7 @@ Two stdlib code generators compile source text while a library imports: `datacla
 compiles each string annotation with `compile(..., "eval")` (pydantic-core's schema module has ~700).
 Together that is ~20% of importing pydantic 2. A native build imports the function's libraries once,
 records those sources with the code objects `compile(source, "<string>", mode)` makes of them
-(`build/precompile.py`), compiles the table in as the module `lambda_native_precompiled_codes`, and
+(`builder/precompile.py`), compiles the table in as the module `lambda_native_precompiled_codes`, and
 appends `exec = exec_precompiled` to `dataclasses` and `compile = compile_precompiled` to `typing`. A
 recorded source then gets its code object; anything else is compiled as before. The code is the same
 either way, so behaviour is too. Interpreted (`python -m lambda_native`), nothing here is used.

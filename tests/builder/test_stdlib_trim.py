@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from lambda_native.build import stdlib_trim
+from lambda_native.builder import stdlib_trim
 
 
 def needed(tmp_path, source: str, roots=("app",)) -> set[str]:
@@ -95,8 +95,8 @@ def test_a_package_follows_its_own_modules_even_when_others_may_not(tmp_path):
 
 
 def test_asyncio_ships_only_when_a_handler_can_be_async(tmp_path):
-    from lambda_native.build.handler import HandlerSpec
-    from lambda_native.build.pipeline import BuildOptions, stdlib_options
+    from lambda_native.builder.handler import HandlerSpec
+    from lambda_native.builder.pipeline import BuildOptions, stdlib_options
 
     (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n", encoding="utf-8")
     entry = tmp_path / "entry.py"

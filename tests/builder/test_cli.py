@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from lambda_native.build.errors import BuildError
-from lambda_native.build.handler import check_handler
-from lambda_native.build.nuitka import Progress, run_nuitka
+from lambda_native.builder.errors import BuildError
+from lambda_native.builder.handler import check_handler
+from lambda_native.builder.nuitka import Progress, run_nuitka
 
 from .conftest import ROOT, run_build
 
@@ -182,9 +182,9 @@ def test_nuitka_warnings_are_shown_but_not_the_one_about_our_own_configuration(c
 
 
 def test_the_summary_names_the_precompiled_sources_only_when_there_are_some(tmp_path):
-    from lambda_native.build.cli import summary
-    from lambda_native.build.pipeline import BuildResult
-    from lambda_native.build.toolchain import TARGETS
+    from lambda_native.builder.cli import summary
+    from lambda_native.builder.pipeline import BuildResult
+    from lambda_native.builder.toolchain import TARGETS
 
     fields = dict(
         compile_seconds=12.0, data_files=[], file_count=3, glibc_floor=(2, 34), handler="app.handler",

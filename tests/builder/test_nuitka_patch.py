@@ -10,7 +10,7 @@ import nuitka
 import pytest
 from nuitka.Version import getNuitkaVersion
 
-from lambda_native.build import nuitka_patch
+from lambda_native.builder import nuitka_patch
 
 INSTALLED = os.path.dirname(nuitka.__file__)
 

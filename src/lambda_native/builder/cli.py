@@ -10,7 +10,7 @@ import os
 import platform
 import sys
 
-from lambda_native.build.errors import BuildError
+from lambda_native.builder.errors import BuildError
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))))
 EXAMPLE = os.path.join(CHECKOUT, "examples", "hello")
@@ -96,7 +96,7 @@ def summary(result, src: str) -> str:
     """The lines printed after a successful build."""
     from importlib.metadata import version
 
-    from lambda_native.build.glibc import format_version
+    from lambda_native.builder.glibc import format_version
 
     floor = format_version(result.glibc_floor) if result.glibc_floor else "none"
     zip_shown = shown(result.zip_path)
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         if args.c_floor:
-            from lambda_native.build.cfloor import build_c_floor
+            from lambda_native.builder.cfloor import build_c_floor
 
             path = build_c_floor(os.path.join(args.out, "c-floor"))
             print(f"built {shown(path)} (the C floor: echoes each event back)")
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             if not os.path.isdir(EXAMPLE):
                 raise BuildError("--src is required (the folder holding the handler's module)")
             src = os.path.relpath(EXAMPLE)
-        from lambda_native.build.pipeline import BuildOptions, build
+        from lambda_native.builder.pipeline import BuildOptions, build
 
         options = BuildOptions(
             handler=args.handler,

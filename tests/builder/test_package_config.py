@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from lambda_native.build import package_config
+from lambda_native.builder import package_config
 
 
 def entries(path: str) -> dict[str, dict]:

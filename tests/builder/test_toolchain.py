@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from lambda_native.build import glibc
-from lambda_native.build.toolchain import TARGETS, choose_toolchain, find_c_compiler
+from lambda_native.builder import glibc
+from lambda_native.builder.toolchain import TARGETS, choose_toolchain, find_c_compiler
 
 from .conftest import ROOT
 
@@ -34,7 +34,7 @@ def test_no_compiler_on_an_empty_path(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(not os.path.exists(SYSTEM_PYTHON), reason="no system Python")
 def test_debian_multiarch_headers_are_searched_after_zigs_own():
-    script = "from lambda_native.build.toolchain import multiarch_flags as f; print(' '.join(sum(f(), [])))"
+    script = "from lambda_native.builder.toolchain import multiarch_flags as f; print(' '.join(sum(f(), [])))"
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
     probe = subprocess.run(
         [

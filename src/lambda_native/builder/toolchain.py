@@ -14,8 +14,8 @@ import shutil
 import sys
 import sysconfig
 
-from lambda_native.build.errors import BuildError
-from lambda_native.build.glibc import format_version, host_glibc
+from lambda_native.builder.errors import BuildError
+from lambda_native.builder.glibc import format_version, host_glibc
 
 DOCKER_HINT = "docker build --target {stage} --output type=local,dest=dist ."
 

@@ -9,10 +9,10 @@ import os
 import shlex
 import subprocess
 
-from lambda_native.build.errors import BuildError
-from lambda_native.build.toolchain import require_c_compiler
+from lambda_native.builder.errors import BuildError
+from lambda_native.builder.toolchain import require_c_compiler
 
-SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "c_floor", "bootstrap.c")
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap.c")
 CFLAGS = ("-O2", "-Wall", "-Wextra")
 
 

@@ -7,7 +7,7 @@ import shutil
 import stat
 import zipfile
 
-from lambda_native.build import datafiles, package
+from lambda_native.builder import datafiles, package
 
 
 def make_dist(root, elf_source: str) -> None:

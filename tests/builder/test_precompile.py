@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from lambda_native.build import precompile
+from lambda_native.builder import precompile
 from lambda_native.runtime.precompiled import CODES_MODULE
 
 

@@ -42,7 +42,7 @@ def c_floor(tmp_path_factory) -> str:
 INPUTS = [
     os.path.join(ROOT, "examples", "hello"),
     os.path.join(ROOT, "src", "lambda_native", "runtime"),
-    os.path.join(ROOT, "src", "lambda_native", "build"),
+    os.path.join(ROOT, "src", "lambda_native", "builder"),
 ]
 
 

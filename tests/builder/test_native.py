@@ -11,7 +11,7 @@ import zipfile
 import orjson
 import pytest
 
-from lambda_native.build import glibc
+from lambda_native.builder import glibc
 from lambda_native.emulator import Function
 
 pytestmark = pytest.mark.native

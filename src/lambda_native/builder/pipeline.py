@@ -9,7 +9,7 @@ import os
 import shutil
 import sys
 
-from lambda_native.build import (
+from lambda_native.builder import (
     datafiles,
     glibc,
     nuitka,
@@ -22,8 +22,8 @@ from lambda_native.build import (
     toolchain,
     zigcache,
 )
-from lambda_native.build.errors import BuildError
-from lambda_native.build.handler import check_handler
+from lambda_native.builder.errors import BuildError
+from lambda_native.builder.handler import check_handler
 
 ZIP_NAME = "function.zip"
 RUNTIME_MODULE = "lambda_native.runtime.bootstrap"

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 
-from lambda_native.build.errors import BuildError
+from lambda_native.builder.errors import BuildError
 
 # Nuitka's own progress lines -> the phase they start, in the order Nuitka runs them.
 PHASES = (

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 
-from lambda_native.build.errors import BuildError
+from lambda_native.builder.errors import BuildError
 
 STAMP = ".lambda-native-requirements"
 

@@ -19,8 +19,8 @@ import os
 import subprocess
 import sys
 
-from lambda_native.build.handler import find_module_file
-from lambda_native.build.stdlib_trim import imported_from, is_skipped_block, parse_file
+from lambda_native.builder.handler import find_module_file
+from lambda_native.builder.stdlib_trim import imported_from, is_skipped_block, parse_file
 from lambda_native.runtime.precompiled import CODES_MODULE
 
 # A library import that takes this long at build time is not waited for.

@@ -10,8 +10,8 @@ import zipfile
 
 import pytest
 
-from lambda_native.build.errors import BuildError
-from lambda_native.build.requirements import install_requirements, top_level_packages
+from lambda_native.builder.errors import BuildError
+from lambda_native.builder.requirements import install_requirements, top_level_packages
 
 
 def make_wheel(folder) -> str:

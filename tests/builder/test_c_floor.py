@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
+import zipfile
 
 import pytest
 
-from lambda_native.build import cfloor, glibc
-from lambda_native.build.toolchain import find_c_compiler
+from lambda_native.builder import cfloor, glibc
+from lambda_native.builder.toolchain import find_c_compiler
 from lambda_native.emulator import Function
 
 from .conftest import run_build
@@ -121,3 +124,36 @@ def test_without_a_c_compiler_says_so(tmp_path):
     result = run_build("--c-floor", "--out", str(tmp_path), env=env)
     assert result.returncode == 2
     assert "CC='/nonexistent/cc' was not found" in result.stderr
+
+
+def test_builds_from_a_wheel(tmp_path):
+    """`--c-floor` finds bootstrap.c inside an installed wheel (the top-level file is not there)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    project = tmp_path / "project"
+    shutil.copytree(
+        os.path.join(root, "src"), project / "src", symlinks=True, ignore=shutil.ignore_patterns("*.egg-info")
+    )
+    for name in ("pyproject.toml", "README.md", "bootstrap.c"):
+        shutil.copy(os.path.join(root, name), project / name)
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(project)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = wheels.glob("*.whl")
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    assert not (site / "lambda_native" / "builder" / "bootstrap.c").is_symlink()
+    code = "import sys; from lambda_native.builder.cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", code, "--c-floor", "--out", str(tmp_path / "out")],
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert os.access(tmp_path / "out" / "c-floor" / "bootstrap", os.X_OK)
