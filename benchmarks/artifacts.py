@@ -9,9 +9,7 @@ artifacts are made in a temporary folder and renamed into place when complete.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
@@ -113,16 +111,6 @@ def zip_tree(root: Path, zip_path: Path) -> None:
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for file in sorted(p for p in root.rglob("*") if p.is_file()):
             archive.write(file, file.relative_to(root).as_posix())
-
-
-def extract_zip(zip_path: Path, dest: Path) -> None:
-    """Unpack a function zip as Lambda does, keeping the execute bits zipfile would drop."""
-    with zipfile.ZipFile(zip_path) as archive:
-        for info in archive.infolist():
-            target = Path(archive.extract(info, dest))
-            mode = (info.external_attr >> 16) & 0o777
-            if mode and not info.is_dir():
-                os.chmod(target, mode | stat.S_IRUSR)
 
 
 def zip_sizes(zip_path: Path) -> tuple[int, int]:

@@ -18,7 +18,6 @@ from benchmarks.artifacts import (
     PrepareError,
     cached_dir,
     copy_tree,
-    extract_zip,
     inputs_key,
     install_requirements,
     run_tool,
@@ -27,6 +26,7 @@ from benchmarks.artifacts import (
 )
 from benchmarks.machine import REPO_ROOT, package_version
 from benchmarks.workloads import Workload
+from lambda_native.emulator.package import extract_zip
 
 SRC = REPO_ROOT / "src" / "lambda_native"
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from benchmarks.artifacts import cached_dir, extract_zip, inputs_key, zip_sizes, zip_tree
+from benchmarks.artifacts import cached_dir, inputs_key, zip_sizes, zip_tree
+from lambda_native.emulator.package import extract_zip
 
 
 def test_the_key_follows_file_contents_and_names(tmp_path):

@@ -1,16 +1,16 @@
-"""Fixtures for the build tests: a Runtime API server on 127.0.0.1, the C floor and the native build of
-examples/hello, each built once per session."""
+"""Fixtures for the build tests: the shared fake Runtime API on 127.0.0.1, the C floor and the native
+build of examples/hello, each built once per session."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-import zipfile
 
 import pytest
 
-from .runtime_api import RuntimeAPI
+from lambda_native.emulator.package import extract_zip
+from tests.support.fake_api import FakeRuntimeAPI
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD_PY = os.path.join(ROOT, "build.py")
@@ -25,9 +25,9 @@ def run_build(*args: str, env: dict | None = None, python: str = sys.executable,
 
 @pytest.fixture
 def runtime_api():
-    api = RuntimeAPI()
-    yield api
-    api.close()
+    """The fake Runtime API (tests/support), closed after the test."""
+    with FakeRuntimeAPI() as api:
+        yield api
 
 
 @pytest.fixture(scope="session")
@@ -74,8 +74,5 @@ def native_zip(tmp_path_factory) -> str:
 def task_root(native_zip, tmp_path_factory) -> str:
     """The zip unpacked with its modes, as Lambda unpacks it into /var/task."""
     root = tmp_path_factory.mktemp("var-task")
-    with zipfile.ZipFile(native_zip) as archive:
-        for info in archive.infolist():
-            archive.extract(info, root)
-            os.chmod(root / info.filename, info.external_attr >> 16 & 0o777)
+    extract_zip(native_zip, root)
     return str(root)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -60,37 +61,37 @@ def test_echoes_under_the_emulator(c_floor):
 
 
 def test_echoes_events_on_one_connection(running, runtime_api):
-    ids = [runtime_api.queue_event(b'{"n": %d}' % n) for n in range(3)]
-    responses = runtime_api.wait_for("response", 3)
-    assert [r.path.split("/")[-2] for r in responses] == ids
+    ids = [runtime_api.push(b'{"n": %d}' % n) for n in range(3)]
+    responses = runtime_api.wait_requests("response", 3)
+    assert [r.request_id for r in responses] == ids
     assert [r.body for r in responses] == [b'{"n": 0}', b'{"n": 1}', b'{"n": 2}']
-    assert responses[0].headers["content-type"] == "application/json"
-    assert len({r.client for r in runtime_api.requests}) == 1, "one kept-alive connection"
+    assert responses[0].header("content-type") == "application/json"
+    assert len({r.connection for r in runtime_api.requests}) == 1, "one kept-alive connection"
 
 
 def test_echoes_a_large_event(running, runtime_api):
     event = b'"' + b"x" * (3 * 1024 * 1024) + b'"'
-    runtime_api.queue_event(event)
-    [response] = runtime_api.wait_for("response")
+    runtime_api.push(event)
+    [response] = runtime_api.wait_requests("response")
     assert response.body == event
 
 
 def test_reports_an_oversize_event_and_carries_on(running, runtime_api):
-    request_id = runtime_api.queue_event(b"x" * (MAX_EVENT + 1))
-    [error] = runtime_api.wait_for("error")
-    assert error.path.split("/")[-2] == request_id
-    assert error.headers["lambda-runtime-function-error-type"] == "Runtime.EventTooLarge"
-    document = error.json()
+    request_id = runtime_api.push(b"x" * (MAX_EVENT + 1))
+    [error] = runtime_api.wait_requests("error")
+    assert error.request_id == request_id
+    assert error.header("lambda-runtime-function-error-type") == "Runtime.EventTooLarge"
+    document = json.loads(error.body)
     assert document["errorType"] == "Runtime.EventTooLarge"
     assert str(MAX_EVENT + 1) in document["errorMessage"]
     assert document["requestId"] == request_id
-    runtime_api.queue_event(b"{}")
-    [response] = runtime_api.wait_for("response")
+    runtime_api.push(b"{}")
+    [response] = runtime_api.wait_requests("response")
     assert response.body == b"{}"
 
 
 def test_exits_when_next_fails(c_floor, runtime_api):
-    runtime_api.next_status = 500
+    runtime_api.push_status(500)
     process = start(c_floor, runtime_api.address)
     _, stderr = process.communicate(timeout=10)
     assert process.returncode == 1

@@ -1,5 +1,5 @@
 """Black-box tests of the runtime: `python -m lambda_native` (and, as the reference, `python -m awslambdaric`)
-run as real processes against a fake Runtime API on 127.0.0.1 (`fake_api.py`).
+run as real processes against the fake Runtime API on 127.0.0.1 (`tests/support/fake_api.py`).
 
 Run: `.venv/bin/python -m pytest tests/runtime` (`-k awslambdaric` or `-k "not awslambdaric"` for one side).
 Tests parametrised with `impl` run against every runtime; ones pinned to `ours` (OURS_AND_NATIVE) cover

@@ -6,12 +6,12 @@ picks its handler with `_HANDLER` (or argv[1]) exactly as it does for `python -m
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
+
+from lambda_native.emulator.package import extract_zip
 
 from .process import TESTDATA
 
@@ -56,8 +56,5 @@ def build_bootstrap(folder: Path) -> Path:
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1200, check=False)
     assert result.returncode == 0, f"native build failed:\n{result.stdout}\n{result.stderr}"
     unpacked = folder / "bootstrap"
-    with zipfile.ZipFile(folder / "out" / "function.zip") as archive:
-        for info in archive.infolist():
-            archive.extract(info, unpacked)
-            os.chmod(unpacked / info.filename, info.external_attr >> 16 & 0o777)
+    extract_zip(folder / "out" / "function.zip", unpacked)
     return unpacked / "bootstrap"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .fake_api import FakeRuntimeAPI
+from tests.support.fake_api import FakeRuntimeAPI
 
 TESTDATA = Path(__file__).resolve().parent / "testdata"
 

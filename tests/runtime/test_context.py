@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from .fake_api import DEFAULT_ARN
+from tests.support.fake_api import DEFAULT_ARN
+
 from .process import BASE_ENV
 from .support import Shared, error_doc, invoke
 

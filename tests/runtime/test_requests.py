@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from .fake_api import DEFAULT_ARN, NEXT_PATH
+from tests.support.fake_api import DEFAULT_ARN, NEXT_PATH
+
 from .support import invoke
 
 

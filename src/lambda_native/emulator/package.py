@@ -96,8 +96,16 @@ def _check_bootstrap_file(bootstrap: str, folder: str) -> None:
         )
 
 
-def extract_zip(zip_path: str, target: str, *, need_bootstrap: bool = True) -> None:
-    """Extract `zip_path` into `target`, refusing anything unsafe; keep each entry's unix permissions."""
+def extract_zip(
+    zip_path: str | os.PathLike, target: str | os.PathLike, *, need_bootstrap: bool = True
+) -> None:
+    """Extract `zip_path` into `target` as Lambda unpacks a function, keeping each entry's unix permissions.
+
+    `zipfile` alone drops the modes (and with them `bootstrap`'s execute bit). Anything unsafe is refused
+    with a `PackageError`: entries escaping `target`, links, special files, more than Lambda's unzipped
+    limit, and (with `need_bootstrap`) a missing or non-executable `bootstrap`. The one extraction helper
+    of the project: the emulator, the benchmark suite and the tests all use it.
+    """
     name = os.path.basename(zip_path)
     try:
         archive = zipfile.ZipFile(zip_path)

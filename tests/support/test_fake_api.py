@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from .fake_api import NEXT_PATH, FakeRuntimeAPI
+from tests.support.fake_api import NEXT_PATH, FakeRuntimeAPI
 
 
 @pytest.fixture
@@ -85,6 +85,22 @@ def test_scripted_status_codes(api):
     response = conn.getresponse()
     assert response.status == 500
     response.read()
+    # A scripted status answers one /next only: the next one gets the queued event.
+    request_id = api.push(b'"after"')
+    conn.request("GET", NEXT_PATH)
+    response = conn.getresponse()
+    assert (response.status, response.read()) == (200, b'"after"')
+    assert response.getheader("Lambda-Runtime-Aws-Request-Id") == request_id
+
+
+def test_wait_requests_returns_the_first_ones_of_a_kind(api):
+    conn = _connect(api)
+    for request_id in ("a", "b", "c"):
+        conn.request("POST", f"/2018-06-01/runtime/invocation/{request_id}/response", body=b"{}")
+        conn.getresponse().read()
+    assert [r.request_id for r in api.wait_requests("response", 2)] == ["a", "b"]
+    with pytest.raises(TimeoutError, match="4 response request"):
+        api.wait_requests("response", 4, timeout=0.2)
 
 
 def test_chunked_body_with_trailers_is_recorded(api):

@@ -1,8 +1,9 @@
-"""A small, honest fake of the Lambda side of the Runtime API, for black-box runtime tests.
+"""A small, honest fake of the Lambda side of the Runtime API, for black-box tests of any runtime.
 
 It speaks real HTTP/1.1 (keep-alive, Content-Length and chunked request bodies with trailers) on
 127.0.0.1, hands out queued events to `GET /next` (holding the long-poll open until one is queued),
-records every request in order, and answers the POST endpoints with scripted status codes.
+records every request in order, and answers the POST endpoints with scripted status codes. Used by
+the runtime's suite (`tests/runtime`) and the C floor's (`tests/builder`).
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ class Request:
         return f"Request({self.method} {self.path} {len(self.body)} bytes)"
 
 
-class Invocation:
+class NextAnswer:
     """What the fake answers one `GET /next` with."""
 
     __slots__ = ("body", "headers", "status", "truncated")
@@ -122,7 +123,7 @@ class FakeRuntimeAPI:
 
     def __init__(self):
         self._cond = threading.Condition()
-        self._events = collections.deque()
+        self._answers = collections.deque()
         self._replies = {kind: collections.deque() for kind in ("response", "error", "init_error")}
         self._closing = False
         self._waiting = 0  # /next requests held open right now
@@ -204,23 +205,23 @@ class FakeRuntimeAPI:
         ]
         sent = [(name, str(value)) for name, value in fields if value is not None]
         sent += list((headers or {}).items())
-        self._queue(Invocation(200, sent, _encode_body(body)))
+        self._queue(NextAnswer(200, sent, _encode_body(body)))
         return request_id
 
     def push_status(self, status: int, body=None) -> None:
         """Answer the next `/next` with `status` and an API-style error document."""
         if body is None:
             body = {"errorMessage": "scripted failure", "errorType": "Scripted"}
-        self._queue(Invocation(status, [("Content-Type", "application/json")], _encode_body(body)))
+        self._queue(NextAnswer(status, [("Content-Type", "application/json")], _encode_body(body)))
 
     def push_truncated(self, body=b'{"cut": "short"}') -> None:
         """Answer the next `/next` with a body shorter than its Content-Length, then drop the connection."""
         headers = [("Lambda-Runtime-Aws-Request-Id", str(uuid.uuid4())), ("Content-Type", "application/json")]
-        self._queue(Invocation(200, headers, _encode_body(body), truncated=True))
+        self._queue(NextAnswer(200, headers, _encode_body(body), truncated=True))
 
-    def _queue(self, invocation: Invocation) -> None:
+    def _queue(self, answer: NextAnswer) -> None:
         with self._cond:
-            self._events.append(invocation)
+            self._answers.append(answer)
             self._cond.notify_all()
 
     def reply_with(self, kind: str, status: int, body=None) -> None:
@@ -283,6 +284,15 @@ class FakeRuntimeAPI:
             "POST /init/error",
         )
 
+    def wait_requests(self, kind: str, count: int = 1, timeout: float = 20) -> list[Request]:
+        """The first `count` requests of `kind` (see `Request.kind`), waiting until they have arrived."""
+
+        def enough(requests):
+            found = [r for r in requests if r.kind == kind]
+            return found[:count] if len(found) >= count else None
+
+        return self.wait_for(enough, timeout, f"{count} {kind} request(s)")
+
     def of_kind(self, kind: str) -> list[Request]:
         """The requests so far of `kind` (see `Request.kind`)."""
         with self._cond:
@@ -295,14 +305,14 @@ class FakeRuntimeAPI:
             self.requests.append(request)
             self._cond.notify_all()
 
-    def _next_invocation(self) -> Invocation | None:
+    def _next_answer(self) -> NextAnswer | None:
         with self._cond:
             self._waiting += 1
             self._cond.notify_all()
             try:
-                while not self._events and not self._closing:
+                while not self._answers and not self._closing:
                     self._cond.wait()
-                return None if self._closing else self._events.popleft()
+                return None if self._closing else self._answers.popleft()
             finally:
                 self._waiting -= 1
 
@@ -367,22 +377,22 @@ def _make_handler(api: FakeRuntimeAPI):
             )
             api._record(request)
             if request.kind == "next" and self.command == "GET":
-                invocation = api._next_invocation()
-                if invocation is None:
+                answer = api._next_answer()
+                if answer is None:
                     self.close_connection = True
                     return
-                if invocation.truncated:
-                    self._send_truncated(invocation)
+                if answer.truncated:
+                    self._send_truncated(answer)
                     return
-                self._send(invocation.status, invocation.headers, invocation.body)
+                self._send(answer.status, answer.headers, answer.body)
             else:
                 status, reply = api._reply_for(request)
                 self._send(status, [("Content-Type", "application/json")], reply)
 
-        def _send_truncated(self, invocation):
-            head = "HTTP/1.1 200 OK\r\n" + "".join(f"{n}: {v}\r\n" for n, v in invocation.headers)
-            head += f"Content-Length: {len(invocation.body) + 100}\r\n\r\n"
-            self.wfile.write(head.encode("latin-1") + invocation.body)
+        def _send_truncated(self, answer):
+            head = "HTTP/1.1 200 OK\r\n" + "".join(f"{n}: {v}\r\n" for n, v in answer.headers)
+            head += f"Content-Length: {len(answer.body) + 100}\r\n\r\n"
+            self.wfile.write(head.encode("latin-1") + answer.body)
             self.wfile.flush()
             self.close_connection = True
 
