@@ -42,8 +42,8 @@ BASE_ENV = {
 }
 
 
-class RuntimeProcess:
-    """One runtime process with its stdout/stderr collected as it runs."""
+class LaunchedRuntime:
+    """One runtime process launched by a test, with its stdout/stderr collected as it runs."""
 
     def __init__(
         self,
@@ -194,7 +194,7 @@ class Launcher:
     def __init__(self, native_bootstrap: Callable[[], Path]):
         """`native_bootstrap()` gives the native build's bootstrap; called only when one is launched."""
         self._native_bootstrap = native_bootstrap
-        self._procs: list[RuntimeProcess] = []
+        self._procs: list[LaunchedRuntime] = []
         self._apis: list[FakeRuntimeAPI] = []
 
     def api(self) -> FakeRuntimeAPI:
@@ -202,15 +202,17 @@ class Launcher:
         self._apis.append(api)
         return api
 
-    def __call__(self, impl: str, handler: str | None, **kwargs) -> tuple[FakeRuntimeAPI, RuntimeProcess]:
+    def __call__(self, impl: str, handler: str | None, **kwargs) -> tuple[FakeRuntimeAPI, LaunchedRuntime]:
         """Start a fresh fake API and a runtime of `impl` on it running `handler`."""
         api = kwargs.pop("api", None) or self.api()
         return api, self.process(impl, handler, api, **kwargs)
 
-    def process(self, impl: str, handler: str | None, api: FakeRuntimeAPI | None, **kwargs) -> RuntimeProcess:
+    def process(
+        self, impl: str, handler: str | None, api: FakeRuntimeAPI | None, **kwargs
+    ) -> LaunchedRuntime:
         if impl == NATIVE:
             kwargs["bootstrap"] = self._native_bootstrap()
-        proc = RuntimeProcess(impl, handler, api, **kwargs)
+        proc = LaunchedRuntime(impl, handler, api, **kwargs)
         if api is not None:
             api.process = proc
         self._procs.append(proc)

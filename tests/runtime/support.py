@@ -8,7 +8,7 @@ import struct
 import threading
 import time
 
-from .process import NATIVE, TESTDATA, RuntimeProcess
+from .process import NATIVE, TESTDATA, LaunchedRuntime
 
 ERROR_DOC_KEYS = ["errorMessage", "errorType", "requestId", "stackTrace"]
 
@@ -22,7 +22,7 @@ def line_of(filename: str, marker: str) -> tuple[int, str]:
     raise LookupError(f"no {tag!r} in {filename}")
 
 
-def trace_lines(proc: RuntimeProcess, filename: str, marker: str, function: str) -> list[str]:
+def trace_lines(proc: LaunchedRuntime, filename: str, marker: str, function: str) -> list[str]:
     """The lines of one traceback entry for a frame of `proc`'s handler code, without line ends."""
     number, source = line_of(filename, marker)
     lines = [f'  File "{proc.code_dir / filename}", line {number}, in {function}']
@@ -30,12 +30,12 @@ def trace_lines(proc: RuntimeProcess, filename: str, marker: str, function: str)
     return lines if proc.impl == NATIVE else [*lines, f"    {source}"]
 
 
-def trace_entry(proc: RuntimeProcess, filename: str, marker: str, function: str) -> str:
+def trace_entry(proc: LaunchedRuntime, filename: str, marker: str, function: str) -> str:
     """One `stackTrace` element as `traceback.format_list` writes it."""
     return "".join(line + "\n" for line in trace_lines(proc, filename, marker, function))
 
 
-def xray_frame(proc: RuntimeProcess, filename: str, marker: str, function: str) -> dict:
+def xray_frame(proc: LaunchedRuntime, filename: str, marker: str, function: str) -> dict:
     number, _ = line_of(filename, marker)
     return {"label": function, "path": str(proc.code_dir / filename), "line": number}
 
