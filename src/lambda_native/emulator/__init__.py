@@ -24,16 +24,19 @@ at construction. `cpu` pins the runtime process to that CPU. `log` is called wit
     peak of the runtime's process tree), spawn_to_first_next_ns and spawn_to_response_ns (cold only),
     logs (the runtime's lines), report (the REPORT line), trailers, streamed.
 
-The module layout, one job each: `http11` (HTTP parsing, no I/O), `runtime_api` (the Runtime API
-server's connections), `invocation` (one invoke's protocol logic and result), `environment` (the
-execution environment: process, timers, measurements), `process`, `memory`, `package` (zip / folder /
-command), `lambda_env` (the runtime's environment variables), `report`, `platform_errors`, `template`
-(SAM templates), `function` (this API), `options` (the commands' shared function options),
+The module layout, one job each: `http11` (HTTP parsing, no I/O), `runtime_state` (the Runtime API's
+state table: which call is allowed in which state and what it does, no I/O), `runtime_api` (the Runtime
+API server, its connections and the readers of posted bodies), `invocation` (one invoke's request and
+reply), `environment` (the execution environment: wires the parts; owns the runtime's lifetime, timers
+and the invocations keyed by request id), `process`, `output` (the runtime's log lines), `memory`,
+`measure` (`InvokeResult`: durations and memory), `report` (START / END / REPORT), `package` (zip /
+folder / command; `extract_zip`), `lambda_env` (the runtime's environment variables), `platform_errors`,
+`template` (SAM templates), `function` (this API), `options` (the commands' shared function options),
 `invoke_cli`, `serve` and `serve_cli` (the commands).
 """
 
 from lambda_native.emulator.function import Function
-from lambda_native.emulator.invocation import InvokeResult
+from lambda_native.emulator.measure import InvokeResult
 from lambda_native.emulator.package import PackageError
 
 __all__ = ["Function", "InvokeResult", "PackageError"]

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import orjson
 
 from lambda_native.emulator.environment import Environment
-from lambda_native.emulator.invocation import InvokeResult
 from lambda_native.emulator.lambda_env import FunctionConfig
+from lambda_native.emulator.measure import InvokeResult
 from lambda_native.emulator.package import open_package
 
 

@@ -1,7 +1,8 @@
-"""One invoke: its request to the runtime, the reply the runtime is posting, and the result handed back.
+"""One invoke: its request to the runtime, the reply the runtime posts, and how it ended.
 
 Protocol logic only: the Runtime API server feeds reply bodies in, the environment decides when an
-invoke is finished; nothing here touches a socket or a process.
+invoke is finished; nothing here touches a socket or a process. Where an invoke stands (queued, handed
+out, replying, done) is kept by `runtime_state`, not here.
 """
 
 from __future__ import annotations
@@ -16,59 +17,6 @@ import orjson
 from lambda_native.emulator import platform_errors
 
 STREAMING = "streaming"
-
-
-class InvokeResult:
-    """What one invoke returned and what it cost, as measured by the emulator.
-
-    `payload` is the response (or error document) as the caller receives it; `error_type` is None on
-    success. Durations are floats in ms; `init_duration_ms`, `spawn_to_first_next_ns` and
-    `spawn_to_response_ns` are None on warm invokes. `peak_rss_kb` is the runtime tree's exact peak
-    resident memory so far; `max_memory_used_mb` is the same rounded up to MB and capped at the memory
-    size, as REPORT shows it. `logs` are the runtime's own output lines during this invoke (and its init,
-    on a cold start); `report` is the REPORT line.
-    """
-
-    __slots__ = (
-        "billed_duration_ms",
-        "cold",
-        "content_type",
-        "duration_ms",
-        "error_type",
-        "init_duration_ms",
-        "logs",
-        "max_memory_used_mb",
-        "memory_size_mb",
-        "payload",
-        "peak_rss_kb",
-        "report",
-        "request_id",
-        "spawn_to_first_next_ns",
-        "spawn_to_response_ns",
-        "status",
-        "streamed",
-        "trailers",
-    )
-
-    def __init__(self, **fields) -> None:
-        for name in self.__slots__:
-            setattr(self, name, fields.get(name))
-
-    @property
-    def ok(self) -> bool:
-        """True when the function returned a response (no error of any kind)."""
-        return self.error_type is None
-
-    def json(self):
-        """The payload parsed as JSON."""
-        return orjson.loads(self.payload)
-
-    def __repr__(self) -> str:
-        return (
-            f"InvokeResult(request_id={self.request_id!r}, error_type={self.error_type!r}, cold={self.cold}, "
-            f"duration_ms={self.duration_ms:.2f}, init_duration_ms={self.init_duration_ms}, "
-            f"max_memory_used_mb={self.max_memory_used_mb}, payload={self.payload[:80]!r})"
-        )
 
 
 class Outcome:
@@ -102,23 +50,25 @@ def platform_error(error_type: str, message: str, status: str = "error") -> Outc
 
 
 class Invocation:
-    """An invoke in flight on an environment."""
+    """An invoke in flight on an environment: what the runtime is sent, and what is gathered for the result.
+
+    `future` gets the invoke's `Outcome`. `cold` says it started the runtime; `t_handout_ns` is when its
+    event went to the runtime (None until then); `kill_reason` ("timeout" or "memory") why the runtime
+    was killed during it; `logs` the runtime's lines it collects.
+    """
 
     __slots__ = (
         "cold",
         "deadline_ms",
         "event",
         "future",
-        "handed_out",
         "invocation_id",
         "kill_reason",
         "logs",
-        "replied",
         "request_id",
         "runtime_headers",
         "stream",
         "t_handout_ns",
-        "t_start_ns",
         "timer",
     )
 
@@ -130,12 +80,9 @@ class Invocation:
         self.future = future
         self.stream = stream
         self.cold = False
-        self.handed_out = False
-        self.replied = False
         self.kill_reason: str | None = None
         self.logs: list[str] = []
-        self.t_start_ns = time.perf_counter_ns()
-        self.t_handout_ns = 0
+        self.t_handout_ns: int | None = None
         self.deadline_ms = 0
         self.timer = None
 
@@ -181,8 +128,8 @@ def _made_up_trace_id() -> str:
     return f"Root={root};Parent={uuid.uuid4().hex[:16]};Sampled=0"
 
 
-class ReplyBody:
-    """Accumulates (or forwards) the body of a `/response` or `/error` post and decides the reply."""
+class Reply:
+    """The body of a `/response` or `/error` post: accumulated (or forwarded as it streams), then judged."""
 
     __slots__ = ("chunks", "content_type", "error_type", "kind", "limit", "size", "stream", "streaming")
 

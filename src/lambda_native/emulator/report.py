@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import math
 import time
+from typing import TYPE_CHECKING
 
 import orjson
+
+if TYPE_CHECKING:
+    from lambda_native.emulator.measure import InvokeResult
 
 
 def billed_ms(duration_ms: float) -> int:
@@ -103,6 +107,29 @@ def report_json(
     if error_type:
         record["errorType"] = error_type
     return _record("platform.report", record)
+
+
+def platform_start(request_id: str, version: str, json_format: bool) -> str:
+    """What the platform logs as an invoke starts: START, or `platform.start` in the JSON log format."""
+    return start_json(request_id, version) if json_format else start_line(request_id, version)
+
+
+def platform_end(result: InvokeResult, json_format: bool) -> list[str]:
+    """What the platform logs as an invoke ends: END and REPORT, or their JSON records."""
+    if not json_format:
+        return [end_line(result.request_id), result.report]
+    return [
+        runtime_done_json(result.request_id, result.status, result.error_type),
+        report_json(
+            result.request_id,
+            result.status,
+            result.duration_ms,
+            result.memory_size_mb,
+            result.max_memory_used_mb,
+            result.init_duration_ms,
+            result.error_type,
+        ),
+    ]
 
 
 def parse_report(line: str) -> dict[str, str]:

@@ -1,16 +1,21 @@
-"""The Runtime API server's connections: HTTP in, routed calls on the environment out.
+"""The Runtime API server of one environment: its socket, its connections, and the readers of posted bodies.
 
-One `RuntimeAPIConnection` per runtime connection, all on the environment's event loop (no thread per
-request). Sockets get TCP_NODELAY so small replies are not held back by Nagle's algorithm.
+HTTP comes in on `RuntimeAPIConnection`s (one per runtime connection, all on the environment's event
+loop, no thread per request, TCP_NODELAY so small replies are not held back by Nagle's algorithm). A
+request for a known route becomes a call to `RuntimeAPIServer.answer`, the one function the environment
+gives the server: it replies at once or later (a parked `/next`), and returns the reader of a POST's
+body. What is allowed when is decided by `runtime_state`, not here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 
 from lambda_native.emulator import http11
-from lambda_native.emulator.platform_errors import api_error
+from lambda_native.emulator.invocation import Outcome, Reply, init_error_outcome
+from lambda_native.emulator.platform_errors import ACCEPTED, api_error
 
 PREFIX = "/2018-06-01/runtime/"
 
@@ -60,14 +65,110 @@ def rejection_for(conn: RuntimeAPIConnection, status: int, method: str, target: 
     return Rejection(conn, 404, api_error("NotFound", f"no Runtime API route {method} {target}"))
 
 
-class RuntimeAPIConnection(asyncio.Protocol):
-    """One runtime connection; `handler` (the environment) answers `/next` and receives posted bodies."""
+class ReplyReader:
+    """Reads an accepted `/response` or `/error` body into its `Reply`, then answers the runtime.
 
-    def __init__(self, handler) -> None:
-        self.handler = handler
+    `done` receives the invoke's outcome once the runtime has its answer (202, or 413 when too large).
+    """
+
+    __slots__ = ("conn", "done", "reply")
+
+    def __init__(self, conn: RuntimeAPIConnection, reply: Reply, done: Callable[[Outcome], None]) -> None:
+        self.conn = conn
+        self.reply = reply
+        self.done = done
+
+    def data(self, data: bytes) -> None:
+        """Take a piece of the body."""
+        self.reply.data(data)
+
+    def end(self, trailers: dict[str, str], t_ns: int) -> None:
+        """Answer the runtime, then hand on the outcome."""
+        status, body, outcome = self.reply.finish(trailers, t_ns)
+        self.conn.send(http11.response(status, body))
+        self.done(outcome)
+
+
+class InitErrorReader:
+    """Reads an accepted `/init/error` body, answers 202, and hands on the init error's outcome."""
+
+    __slots__ = ("chunks", "conn", "done", "headers")
+
+    def __init__(
+        self, conn: RuntimeAPIConnection, headers: dict[str, str], done: Callable[[Outcome], None]
+    ) -> None:
+        self.conn = conn
+        self.headers = headers
+        self.done = done
+        self.chunks: list[bytes] = []
+
+    def data(self, data: bytes) -> None:
+        """Take a piece of the body."""
+        self.chunks.append(data)
+
+    def end(self, trailers: dict[str, str], t_ns: int) -> None:
+        """Answer the runtime, then hand on the outcome."""
+        self.conn.send(http11.response(202, ACCEPTED))
+        self.done(init_error_outcome(self.headers, b"".join(self.chunks)))
+
+
+BodyReader = Rejection | ReplyReader | InitErrorReader
+"""What takes a POST's body: `data(bytes)` for each piece, then `end(trailers, t_ns)`."""
+
+
+class RuntimeAPIServer:
+    """Listens on 127.0.0.1 (ephemeral port) for one environment's runtime and keeps its connections.
+
+    `connections` are the open ones (an exit is judged once a dead runtime's have ended); `parked` are
+    those holding a `/next` that waits for an invocation.
+    """
+
+    __slots__ = ("address", "answer", "connections", "parked", "server")
+
+    def __init__(
+        self, answer: Callable[[RuntimeAPIConnection, str, str | None, http11.RequestHead], BodyReader | None]
+    ) -> None:
+        """`answer(conn, kind, request_id, head)` acts on a call; for a POST it returns the body's reader."""
+        self.answer = answer
+        self.address = ""
+        self.server: asyncio.Server | None = None
+        self.connections: set[RuntimeAPIConnection] = set()
+        self.parked: list[RuntimeAPIConnection] = []
+
+    async def open(self) -> str:
+        """Start listening; return `host:port` (the runtime's `AWS_LAMBDA_RUNTIME_API`)."""
+        loop = asyncio.get_running_loop()
+        self.server = await loop.create_server(lambda: RuntimeAPIConnection(self), "127.0.0.1", 0)
+        self.address = f"127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+        return self.address
+
+    def close(self) -> None:
+        """Stop listening."""
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+
+    def close_parked(self) -> None:
+        """Close every connection waiting on `/next` (their runtime is gone)."""
+        for conn in self.parked:
+            conn.close()
+        self.parked.clear()
+
+    def forget(self, conn: RuntimeAPIConnection) -> None:
+        """A connection ended: drop it, and its parked `/next` if any."""
+        self.connections.discard(conn)
+        if conn in self.parked:
+            self.parked.remove(conn)
+
+
+class RuntimeAPIConnection(asyncio.Protocol):
+    """One runtime connection: parses its requests and passes each call to the server's `answer`."""
+
+    def __init__(self, server: RuntimeAPIServer) -> None:
+        self.server = server
         self.parser = http11.RequestParser()
         self.transport: asyncio.Transport | None = None
-        self.body = None
+        self.body: BodyReader | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Set TCP_NODELAY on the accepted socket."""
@@ -75,7 +176,7 @@ class RuntimeAPIConnection(asyncio.Protocol):
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.handler.on_connection_made(self)
+        self.server.connections.add(self)
 
     def data_received(self, data: bytes) -> None:
         """Parse what arrived and act on each complete piece."""
@@ -98,15 +199,11 @@ class RuntimeAPIConnection(asyncio.Protocol):
 
     def _on_head(self, head: http11.RequestHead) -> None:
         kind, arg = route(head.method, head.target)
-        if kind == "next":
-            self.body = None
-            self.handler.on_next(self, head)
-            return
         if kind == "reject":
             self.body = rejection_for(self, int(arg), head.method, head.target)
         else:
-            self.body = self.handler.on_post(kind, arg, head, self)
-        if head.headers.get("expect", "").lower() == "100-continue":
+            self.body = self.server.answer(self, kind, arg, head)
+        if self.body is not None and head.headers.get("expect", "").lower() == "100-continue":
             if isinstance(self.body, Rejection):
                 self.send(self.body.early_reply())
                 self.body = None
@@ -125,5 +222,5 @@ class RuntimeAPIConnection(asyncio.Protocol):
             self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        """Tell the environment (a parked `/next` is forgotten; an exit waits for connections to end)."""
-        self.handler.on_connection_lost(self)
+        """Leave the server's books (a parked `/next` is forgotten; an exit waits for connections to end)."""
+        self.server.forget(self)
