@@ -1,11 +1,13 @@
-"""Peak resident memory of a runtime's process tree, read from /proc.
+"""Peak resident memory of a runtime's process tree, read from /proc: Lambda's Max Memory Used.
 
-This machine's cgroup v2 hierarchy has no memory controller, so the emulator does not use cgroup
-accounting. `/proc/PID/status` has `VmHWM`, the kernel's exact peak RSS of each process (no sampling can
-miss a short peak of a single process); the tree's peak is taken as the sum of its members' peaks, an
-upper bound that is exact for the usual single-process runtime. Members are the runtime's session (it is
-started with `setsid`): processes whose session id is the runtime's pid. Processes that exit between two
-reads take their peak with them; for a shell runtime that forks `curl` that is a few short-lived MB.
+Lambda accounts memory per sandbox. The emulator runs as an ordinary user without Docker, where a cgroup
+of its own with the memory controller cannot be counted on (unprivileged users often get no delegated
+controller), so it measures from /proc instead, which works anywhere Linux does. `/proc/PID/status` has
+`VmHWM`, the kernel's exact peak RSS of each process (no sampling can miss a short peak of a single
+process); the tree's peak is taken as the sum of its members' peaks, an upper bound that is exact for the
+usual single-process runtime. Members are the runtime's session (it is started with `setsid`): processes
+whose session id is the runtime's pid. Processes that exit between two reads take their peak with them;
+for a shell runtime that forks `curl` that is a few short-lived MB.
 """
 
 from __future__ import annotations
