@@ -9,12 +9,12 @@ import importlib
 import os
 import sys
 
-# subcommand -> (module with `main(argv) -> int`, one-line help)
+# subcommand -> (module with `main(argv) -> int`, one-line help); `bench` is found in the checkout (bench()).
 COMMANDS = {
     "invoke": ("lambda_native.emulator.invoke_cli", "run a function locally and print START/END/REPORT"),
     "serve": ("lambda_native.emulator.serve_cli", "serve the RIE invoke API on 127.0.0.1:8080"),
     "build": ("lambda_native.builder.cli", "compile a handler into a native bootstrap zip (= build.py)"),
-    "bench": ("benchmarks.__main__", "run the cold-start benchmark suite (= python -m benchmarks)"),
+    "bench": (None, "run the cold-start benchmark suite of a checkout (python -m benchmarks)"),
 }
 
 
@@ -37,17 +37,41 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lambda-native: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
         return 2
     if name == "bench":
-        # The benchmark suite lives in the checkout beside src/, not in the installed package.
-        checkout = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        if not os.path.isfile(os.path.join(checkout, "benchmarks", "__main__.py")):
-            print(
-                "lambda-native bench: runs from a checkout of lambda-native (python -m benchmarks)",
-                file=sys.stderr,
-            )
-            return 2
-        sys.path.insert(0, checkout)
+        return bench(rest)
     module = importlib.import_module(COMMANDS[name][0])
     return module.main(rest)
+
+
+def bench(argv: list[str]) -> int:
+    """`lambda-native bench`: the benchmark suite of the checkout this package is installed from.
+
+    The suite measures the project's own builds (build.py, bootstrap.c, its workloads) and writes its
+    results into the repository, so it ships in the repository, not in the package. From a checkout
+    installed with `bash setup.sh` or `pip install -e .` (src/lambda_native beside benchmarks/), its
+    `benchmarks` package is loaded from that folder, without putting the checkout on `sys.path` (where
+    its build.py and tests/ would shadow other modules); from any other install, a clear error.
+    """
+    package_dir = os.path.dirname(os.path.abspath(__file__))
+    src = os.path.dirname(package_dir)
+    suite = os.path.join(os.path.dirname(src), "benchmarks")
+    if os.path.basename(src) != "src" or not os.path.isfile(os.path.join(suite, "__main__.py")):
+        print(
+            "lambda-native bench: the benchmark suite is part of the lambda-native repository, not of the "
+            f"installed package (here lambda_native is installed at {package_dir}). Run it in a clone "
+            "set up with `bash setup.sh` or `pip install -e .`: `lambda-native bench` or "
+            "`python -m benchmarks` there.",
+            file=sys.stderr,
+        )
+        return 2
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "benchmarks", os.path.join(suite, "__init__.py"), submodule_search_locations=[suite]
+    )
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["benchmarks"] = package
+    spec.loader.exec_module(package)
+    return importlib.import_module("benchmarks.__main__").main(argv)
 
 
 if __name__ == "__main__":
