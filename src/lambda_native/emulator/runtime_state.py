@@ -80,6 +80,8 @@ NOT_INITIALIZING = _transition_refused("Ready", "InitError")
 # `/next`: (the runtime's state, the state of the invocation it concerns) ->
 #     (what to do, the runtime's new state, the invocation's new state).
 # The invocation it concerns is the oldest queued one, else the one whose event is out and unanswered.
+# With one invocation at a time (Lambda's default), a `/next` during an invoke can only be a runtime
+# asking again, so it gets the event again; with several, it would be another worker, to be parked.
 NEXT_TRANSITIONS = {
     (STOPPED, None): (REFUSE, STOPPED, None),
     (STOPPED, QUEUED): (REFUSE, STOPPED, QUEUED),
