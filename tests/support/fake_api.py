@@ -51,19 +51,11 @@ class Request:
 
     def header(self, name: str) -> str | None:
         """The value of header `name` (case-insensitive), or None if absent."""
-        name = name.lower()
-        for key, value in self.headers:
-            if key.lower() == name:
-                return value
-        return None
+        return _field(self.headers, name)
 
     def trailer(self, name: str) -> str | None:
         """The value of trailer `name` (case-insensitive), or None if absent."""
-        name = name.lower()
-        for key, value in self.trailers:
-            if key.lower() == name:
-                return value
-        return None
+        return _field(self.trailers, name)
 
     @property
     def kind(self) -> str:
@@ -87,6 +79,11 @@ class Request:
 
     def __repr__(self):
         return f"Request({self.method} {self.path} {len(self.body)} bytes)"
+
+
+def _field(fields: list[tuple[str, str]], name: str) -> str | None:
+    name = name.lower()
+    return next((value for key, value in fields if key.lower() == name), None)
 
 
 class NextAnswer:
