@@ -15,6 +15,8 @@ from lambda_native.runtime import handler, logs, shutdown, wire
 
 USER_AGENT = f"lambda-native/{__version__} (python/{'.'.join(map(str, sys.version_info[:3]))})"
 _JSON = "application/json"
+# `streaming.MARK`, spelled here so that handlers that do not stream never import `streaming`.
+_STREAMING_MARK = "_lambda_native_streaming"
 
 
 def _fatal(message: str, code: int = 1):
@@ -51,8 +53,12 @@ def _fail_init(client: api.RuntimeClient, exc: BaseException) -> None:
     sys.exit(1)
 
 
-def _posted(send, request_id: str) -> None:
-    """Run one reply POST, applying the status policy: 410/413 logged and survived, anything else fatal."""
+def _posted(send, request_id: str, tolerant: bool = False, stream: bool = False) -> None:
+    """Run one reply POST, applying the status policy: 410/413 logged and survived, anything else fatal.
+
+    `tolerant` (Managed Instances): every failure but a 500 is logged and survived, as the contract asks.
+    `stream`: the end of a response stream, whose lost connection only loses that response.
+    """
     try:
         send()
     except api.RuntimeApiError as error:
@@ -70,14 +76,70 @@ def _posted(send, request_id: str) -> None:
                 f"LAMBDA_RUNTIME Response of invoke {request_id} is too large for Lambda (HTTP 413): "
                 f"{error.body.decode('utf-8', 'replace')}"
             )
+        elif tolerant and error.status != 500:
+            _survived(request_id, error)
         else:
             _api_failed(error)
     except (OSError, wire.ProtocolError) as error:
-        _fatal(f"Runtime API connection failed: {error}")
+        if stream:
+            _stream_broke(request_id, error)
+        elif not tolerant:
+            _fatal(f"Runtime API connection failed: {error}")
+        else:
+            _survived(request_id, error)
 
 
-def _invoke(client: api.RuntimeClient, function, invocation: api.Invocation) -> None:
-    """Handle one event: context, unmarshal, call, marshal, and post the result or the error."""
+def _survived(request_id: str, error: Exception) -> None:
+    """Log a reply that could not be delivered, and carry on with the next invoke."""
+    from lambda_native.runtime import errors
+
+    errors.log_warning(
+        f"LAMBDA_RUNTIME Failed to post the reply of invoke {request_id}: {error}. "
+        "This won't kill the Runtime loop"
+    )
+
+
+def _stream_broke(request_id: str, error: BaseException) -> None:
+    """The Runtime API closed a response stream: nothing more can be sent for this invoke, but the
+    environment is still good for the next one (`/next` reconnects)."""
+    from lambda_native.runtime import errors
+
+    errors.log_warning(f"LAMBDA_RUNTIME Response stream of invoke {request_id} broke: {error}")
+
+
+def _stream(client: api.RuntimeClient, function, kind_and_type, event, ctx, invocation, tolerant: bool):
+    """Run a streaming handler (see `streaming`): failures before the first chunk raise, as any handler's."""
+    from lambda_native.runtime import streaming
+
+    kind, content_type = kind_and_type
+    request_id = invocation.request_id
+    stream = streaming.ResponseStream(client, request_id, invocation.invocation_id, content_type)
+    try:
+        streaming.run(function, kind, event, ctx, stream)
+    except Exception as exc:
+        if stream.broken is None and not stream.started:
+            raise
+        from lambda_native.runtime import errors
+
+        if stream.broken is not None:
+            # The caller's side of the stream is gone (the Runtime API closed it): nothing more can be
+            # sent for this invoke, but the environment is still good for the next one.
+            errors.log_warning(
+                f"LAMBDA_RUNTIME Response stream of invoke {request_id} broke: {stream.broken}"
+            )
+            return
+        failed = errors.failure(exc, request_id)
+        errors.log_failure(failed)
+        _posted(lambda: stream.fail(failed.error_type, failed.body()), request_id, tolerant)
+        return
+    _posted(stream.finish, request_id, tolerant)
+
+
+def _invoke(client: api.RuntimeClient, function, invocation: api.Invocation, tolerant: bool = False) -> None:
+    """Handle one event: context, unmarshal, call, marshal, and post the result or the error.
+
+    `tolerant`: reply failures are logged and survived (Managed Instances) instead of ending the process.
+    """
     from lambda_native.runtime import context  # the first import comes after the first /next
 
     request_id, invocation_id = invocation.request_id, invocation.invocation_id
@@ -93,6 +155,10 @@ def _invoke(client: api.RuntimeClient, function, invocation: api.Invocation) -> 
                 from lambda_native.runtime.errors import Fault
 
                 raise Fault("Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}") from None
+        streamed = getattr(function, _STREAMING_MARK, None)
+        if streamed is not None:
+            _stream(client, function, streamed, event, ctx, invocation, tolerant)
+            return
         result = function(event, ctx)
         if hasattr(type(result), "__await__"):  # an `async def` handler
             from lambda_native.runtime import aio
@@ -115,9 +181,15 @@ def _invoke(client: api.RuntimeClient, function, invocation: api.Invocation) -> 
         failed = errors.failure(exc, request_id)
         errors.log_failure(failed)
         body, error_type, cause = failed.body(), failed.error_type, failed.xray_cause
-        _posted(lambda: client.post_error(request_id, body, error_type, cause, invocation_id), request_id)
+        _posted(
+            lambda: client.post_error(request_id, body, error_type, cause, invocation_id),
+            request_id,
+            tolerant,
+        )
     else:
-        _posted(lambda: client.post_response(request_id, body, content_type, invocation_id), request_id)
+        _posted(
+            lambda: client.post_response(request_id, body, content_type, invocation_id), request_id, tolerant
+        )
 
 
 def main(argv: list[str] | None = None, *, built_handler: str | None = None) -> None:
