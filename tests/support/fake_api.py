@@ -38,9 +38,9 @@ http.client._MAXLINE = max(http.client._MAXLINE, 1 << 20)
 class Request:
     """One request the runtime sent, as received on the wire."""
 
-    __slots__ = ("body", "chunked", "connection", "headers", "method", "path", "trailers")
+    __slots__ = ("body", "chunked", "chunks", "connection", "ended", "headers", "method", "path", "trailers")
 
-    def __init__(self, method, path, headers, body, trailers, chunked, connection):
+    def __init__(self, method, path, headers, body, trailers, chunked, connection, chunks=(), ended=None):
         self.method = method
         self.path = path
         self.headers = headers  # list of (name, value), in wire order and case
@@ -48,6 +48,8 @@ class Request:
         self.trailers = trailers  # list of (name, value); empty unless the body was chunked
         self.chunked = chunked
         self.connection = connection  # client (host, port): equal for requests on one connection
+        self.chunks = list(chunks)  # (time.monotonic() of arrival, data) of each chunk of a chunked body
+        self.ended = ended  # time.monotonic() when the whole request had arrived
 
     def header(self, name: str) -> str | None:
         """The value of header `name` (case-insensitive), or None if absent."""
@@ -131,6 +133,7 @@ class FakeRuntimeAPI:
         self.chunked_bodies = False  # chunked transfer coding instead of Content-Length (Go does above 2 KiB)
         self.lowercase_headers = False  # header names in lower case
         self.trickle = False  # the response written 5 bytes at a time
+        self.drop_streams_after = None  # close a chunked request's connection after this many chunks
         self._server = _Server(("127.0.0.1", 0), _make_handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
@@ -338,10 +341,11 @@ def _make_handler(api: FakeRuntimeAPI):
             if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
                 return self._read_chunked()
             length = int(self.headers.get("Content-Length") or 0)
-            return self.rfile.read(length), [], False
+            return self.rfile.read(length), [], None
 
         def _read_chunked(self):
             body = bytearray()
+            chunks = []  # (arrival time, data)
             while True:
                 size_line = self.rfile.readline()
                 if not size_line:
@@ -349,9 +353,13 @@ def _make_handler(api: FakeRuntimeAPI):
                 size = int(size_line.split(b";", 1)[0].strip(), 16)
                 if size == 0:
                     break
-                body += self.rfile.read(size)
+                data = self.rfile.read(size)
+                body += data
                 if self.rfile.read(2) != b"\r\n":
                     raise ValueError("chunk not followed by CRLF")
+                chunks.append((time.monotonic(), data))
+                if api.drop_streams_after is not None and len(chunks) >= api.drop_streams_after:
+                    raise ConnectionAbortedError("the fake dropped the stream, as scripted")
             trailers = []
             while True:
                 line = self.rfile.readline()
@@ -359,18 +367,20 @@ def _make_handler(api: FakeRuntimeAPI):
                     break
                 name, _, value = line.decode("latin-1").partition(":")
                 trailers.append((name.strip(), value.strip()))
-            return bytes(body), trailers, True
+            return bytes(body), trailers, chunks
 
         def _handle(self):
-            body, trailers, chunked = self._read_body()
+            body, trailers, chunks = self._read_body()
             request = Request(
                 self.command,
                 self.path,
                 list(self.headers.items()),
                 body,
                 trailers,
-                chunked,
+                chunks is not None,
                 self.client_address,
+                chunks or (),
+                time.monotonic(),
             )
             api._record(request)
             if request.kind == "next" and self.command == "GET":

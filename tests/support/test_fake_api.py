@@ -120,6 +120,20 @@ def test_chunked_body_with_trailers_is_recorded(api):
     assert reply.body == b"hello world"
     assert reply.trailer("lambda-runtime-function-error-type") == "Function.Oops"
     assert reply.trailer("Lambda-Runtime-Function-Error-Body") == "e30="
+    assert [data for _, data in reply.chunks] == [b"hello", b" world"]
+    assert reply.chunks[0][0] <= reply.chunks[1][0] <= reply.ended
+
+
+def test_a_stream_is_dropped_after_the_scripted_number_of_chunks(api):
+    api.drop_streams_after = 1
+    host, port = api.address.split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(
+            b"POST /2018-06-01/runtime/invocation/r3/response HTTP/1.1\r\n"
+            b"Host: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
+        )
+        assert sock.recv(4096) == b""  # closed without an answer
+    assert api.of_kind("response") == []
 
 
 def test_waits_time_out(api):
