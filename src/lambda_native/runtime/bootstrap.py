@@ -37,8 +37,11 @@ def _api_failed(error: api.RuntimeApiError):
     _fatal(str(error))
 
 
-def _fail_init(client: api.RuntimeClient, exc: BaseException) -> None:
-    """The official init-error flow: warning line, error report, `POST /init/error`, exit 1."""
+def _fail_init(client: api.RuntimeClient, exc: BaseException, concurrent: bool = False) -> None:
+    """The official init-error flow: warning line, error report, `POST /init/error`, exit 1.
+
+    `concurrent` (Managed Instances): a 403 means another runtime process already reported; ignored.
+    """
     from lambda_native.runtime import errors
 
     failed = errors.failure(exc)
@@ -47,7 +50,8 @@ def _fail_init(client: api.RuntimeClient, exc: BaseException) -> None:
     try:
         client.post_init_error(failed.body(), failed.error_type)
     except api.RuntimeApiError as error:
-        _api_failed(error)
+        if not (concurrent and error.status == 403):
+            _api_failed(error)
     except (OSError, wire.ProtocolError) as error:
         _fatal(f"lost the Runtime API connection while reporting the init error: {error}")
     sys.exit(1)
@@ -211,7 +215,16 @@ def main(argv: list[str] | None = None, *, built_handler: str | None = None) -> 
         client = api.RuntimeClient(address, USER_AGENT)
     except ValueError as exc:
         _fatal(f"AWS_LAMBDA_RUNTIME_API={address!r} is not a Runtime API address: {exc}", 2)
-    logs.setup()
+    slots = os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY")
+    if slots is not None:
+        from lambda_native.runtime import concurrency
+
+        try:
+            slots = concurrency.max_concurrency(slots)
+            workers = concurrency.processes(os.environ.get("LAMBDA_NATIVE_PROCESSES"), slots)
+        except ValueError as exc:
+            _fatal(str(exc), 2)
+    logs.setup(logs.JSON if slots is not None else None)  # Managed Instances take JSON logs only
     shutdown.install()
     try:
         client.connect()
@@ -231,9 +244,12 @@ def main(argv: list[str] | None = None, *, built_handler: str | None = None) -> 
             )
         function = handler.load(name, built_handler)
     except Exception as exc:
-        _fail_init(client, exc)
+        _fail_init(client, exc, concurrent=slots is not None)
     if "logging" in sys.modules:
         logs.configure_logging()
+    if slots is not None:
+        client.close()  # each slot opens its own connection
+        concurrency.serve(lambda: api.RuntimeClient(address, USER_AGENT), function, slots, workers)
 
     environ, current = os.environ, logs.current
     while True:

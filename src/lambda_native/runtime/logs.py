@@ -130,12 +130,17 @@ def _unbuffered(stream):
     return io.TextIOWrapper(raw, encoding=stream.encoding, errors=stream.errors, write_through=True)
 
 
-def setup() -> None:
-    """Unbuffer stdout/stderr, read the log format and level, open the sink, arrange the `logging` setup."""
+def setup(log_format: str | None = None) -> None:
+    """Unbuffer stdout/stderr, read the log format and level, open the sink, arrange the `logging` setup.
+
+    `log_format` overrides `AWS_LAMBDA_LOG_FORMAT` (Managed Instances take JSON only).
+    """
     global _config, _sink
     sys.stdout = _unbuffered(sys.stdout)
     sys.stderr = _unbuffered(sys.stderr)
     _config = config()
+    if log_format is not None:
+        _config.format = log_format
     fd = os.environ.pop("_LAMBDA_TELEMETRY_LOG_FD", None)
     if fd is not None and fd.isdigit() and fd.isascii():
         _sink = FramedSink(int(fd))
