@@ -104,3 +104,17 @@ def test_chunked_response_round_trips_through_the_parser():
     body = http11.chunk(b"abc") + http11.chunk(b"") + http11.chunk(b"de") + http11.last_chunk({"X-E": "t"})
     request = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + body
     assert summary(parse(request))[1:] == [("body", b"abcde"), ("end", {"x-e": "t"})]
+
+
+def test_chunked_head_with_repeated_headers_and_any_status():
+    head = http11.chunked_head(201, [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("X", "é")])
+    assert head == (
+        b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n"
+        b"X: \xe9\r\n\r\n"
+    )
+
+
+@pytest.mark.parametrize(("name", "value"), [("X", "a\r\nInjected: 1"), ("X:Y", "v"), ("", "v"), ("X", "\0")])
+def test_chunked_head_refuses_headers_that_would_break_the_head(name, value):
+    with pytest.raises(ValueError, match="bad response header"):
+        http11.chunked_head(200, [(name, value)])

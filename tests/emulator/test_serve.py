@@ -51,6 +51,12 @@ class Server:
         return self.lines
 
 
+def curl(url: str, *options: str, data: str = "{}") -> bytes:
+    """What `curl` prints for a POST of `data` to `url` (with `--raw`: the chunked framing too)."""
+    command = ["curl", "-sS", "--noproxy", "*", *options, "-XPOST", url, "-d", data]
+    return subprocess.run(command, capture_output=True, timeout=30).stdout
+
+
 @pytest.fixture
 def serve():
     servers = []
@@ -167,11 +173,7 @@ def test_streamed_response_is_forwarded_as_it_arrives(serve, tmp_path):
 
 def test_streamed_error_trailers_are_forwarded(serve):
     server = serve(TESTDATA, "--", *PROBE)
-    raw = subprocess.run(
-        ["curl", "-sS", "--noproxy", "*", "--raw", "-XPOST", server.url, "-d", '{"probe": "stream-error"}'],
-        capture_output=True,
-        timeout=30,
-    ).stdout
+    raw = curl(server.url, "--raw", data='{"probe": "stream-error"}')
     assert b"partial" in raw
     assert b"Lambda-Runtime-Function-Error-Type: StreamBroke\r\n" in raw
     assert b"Lambda-Runtime-Function-Error-Body: " in raw

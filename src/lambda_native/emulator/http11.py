@@ -218,11 +218,35 @@ def response(
     return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
 
 
-def chunked_head(status: int, headers: dict[str, str]) -> bytes:
-    """The head of a response whose body follows as chunks (see `chunk` and `last_chunk`)."""
-    lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Unknown')}", "Transfer-Encoding: chunked"]
-    lines.extend(f"{name}: {value}" for name, value in headers.items())
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+def chunked_head(status: int, headers: dict[str, str] | list[tuple[str, str]]) -> bytes:
+    """The head of a response whose body follows as chunks (see `chunk` and `last_chunk`).
+
+    `headers` as a list may repeat a name (`Set-Cookie`); a name or value with a line break is refused
+    (ValueError), so a function's headers cannot inject others.
+    """
+    pairs = headers.items() if isinstance(headers, dict) else headers
+    lines = [f"HTTP/1.1 {status} {_reason(status)}", "Transfer-Encoding: chunked"]
+    for name, value in pairs:
+        if any(c in name + value for c in "\r\n\0") or not name or ":" in name:
+            raise ValueError(f"bad response header {name!r}: {value!r}")
+        lines.append(f"{name}: {value}")
+    text = "\r\n".join(lines) + "\r\n\r\n"
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
+def _reason(status: int) -> str:
+    reason = REASONS.get(status)
+    if reason is None:
+        import http
+
+        try:
+            reason = http.HTTPStatus(status).phrase
+        except ValueError:
+            reason = "Unknown"
+    return reason
 
 
 def chunk(data: bytes) -> bytes:

@@ -17,6 +17,11 @@ import orjson
 from lambda_native.emulator import platform_errors
 
 STREAMING = "streaming"
+HTTP_INTEGRATION_TYPE = "application/vnd.awslambda.http-integration-response"
+"""The content type of a streamed Function URL response: a JSON prelude, eight NUL bytes, the body."""
+PRELUDE_DELIMITER = b"\0" * 8
+MAX_PRELUDE_BYTES = 1 << 20
+"""A prelude (status, headers, cookies) larger than this is refused."""
 
 
 class Outcome:
@@ -173,7 +178,7 @@ class Reply:
             return 413, body, outcome
         payload = b"".join(self.chunks)
         if self.kind == "error":
-            error_type = self.error_type or _error_type_of(payload) or "Unhandled"
+            error_type = self.error_type or string_field(payload, "errorType") or "Unhandled"
             if not payload:
                 payload = platform_errors.error_document(error_type, "")
             outcome = Outcome(payload, error_type, t_ns=t_ns)
@@ -194,7 +199,9 @@ class Reply:
 
 def init_error_outcome(headers: dict[str, str], payload: bytes) -> Outcome:
     """The outcome of the first invoke after the runtime posted `/init/error` with `payload`."""
-    error_type = headers.get("lambda-runtime-function-error-type") or _error_type_of(payload) or "Unhandled"
+    error_type = (
+        headers.get("lambda-runtime-function-error-type") or string_field(payload, "errorType") or "Unhandled"
+    )
     if not payload:
         payload = platform_errors.error_document(error_type, "")
     return Outcome(payload, error_type)
@@ -208,6 +215,63 @@ def _forwarded_trailers(trailers: dict[str, str]) -> dict[str, str]:
     return {names[k]: v for k, v in trailers.items() if k in names}
 
 
+class HttpPrelude:
+    """A Function URL response's status, headers (a list: `Set-Cookie` may repeat) and nothing else."""
+
+    __slots__ = ("headers", "status")
+
+    def __init__(self, status: int, headers: list[tuple[str, str]]) -> None:
+        self.status = status
+        self.headers = headers
+
+
+class PreludeSplitter:
+    """Takes a streamed Function URL response apart as it arrives: the prelude first, then body bytes."""
+
+    __slots__ = ("_buf", "prelude")
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self.prelude: HttpPrelude | None = None
+
+    def feed(self, data: bytes) -> bytes:
+        """Take a piece of the stream; return the body bytes it holds (b"" until the prelude is complete).
+
+        ValueError if the prelude is not a JSON object with an integer `statusCode`, or never ends.
+        """
+        if self.prelude is not None:
+            return data
+        self._buf += data
+        end = self._buf.find(PRELUDE_DELIMITER)
+        if end < 0:
+            if len(self._buf) > MAX_PRELUDE_BYTES:
+                raise ValueError(f"no end of the HTTP prelude (eight NUL bytes) in {MAX_PRELUDE_BYTES} bytes")
+            return b""
+        self.prelude = parse_prelude(bytes(self._buf[:end]))
+        body = bytes(self._buf[end + len(PRELUDE_DELIMITER) :])
+        self._buf.clear()
+        return body
+
+
+def parse_prelude(raw: bytes) -> HttpPrelude:
+    """The status and headers of a Function URL prelude (`statusCode`, `headers`, `multiValueHeaders`,
+    `cookies` as `Set-Cookie` headers); ValueError if it is malformed."""
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"the HTTP prelude is not JSON ({exc})") from None
+    status = doc.get("statusCode", 200) if isinstance(doc, dict) else None
+    if type(status) is not int or not 100 <= status <= 599:
+        raise ValueError(
+            f"the HTTP prelude needs a JSON object with an integer statusCode, got {raw[:200]!r}"
+        )
+    headers = [(str(k), str(v)) for k, v in (doc.get("headers") or {}).items()]
+    for name, values in (doc.get("multiValueHeaders") or {}).items():
+        headers.extend((str(name), str(value)) for value in values)
+    headers.extend(("Set-Cookie", str(cookie)) for cookie in doc.get("cookies") or ())
+    return HttpPrelude(status, headers)
+
+
 def decode_error_body(trailers: dict[str, str]) -> bytes | None:
     """The error document carried (base64) in a streamed response's `Lambda-Runtime-Function-Error-Body`."""
     value = trailers.get("lambda-runtime-function-error-body")
@@ -219,10 +283,11 @@ def decode_error_body(trailers: dict[str, str]) -> bytes | None:
         return None
 
 
-def _error_type_of(payload: bytes) -> str | None:
+def string_field(document: bytes | str, key: str) -> str | None:
+    """`document[key]` when `document` is a JSON object and that value a non-empty string, else None."""
     try:
-        doc = orjson.loads(payload)
+        doc = orjson.loads(document)
     except orjson.JSONDecodeError:
         return None
-    value = doc.get("errorType") if isinstance(doc, dict) else None
+    value = doc.get(key) if isinstance(doc, dict) else None
     return value if isinstance(value, str) and value else None

@@ -3,13 +3,15 @@
 `POST /2015-03-31/functions/function/invocations` with the event as body, as the RIE takes it, so RIE
 scripts and `curl` work unchanged. `X-Amz-Client-Context` (base64), `X-Amzn-Trace-Id` and
 `X-Amz-Tenant-Id` reach the runtime. Invokes wait for a free environment: one by default (queued, where
-the RIE fails), N with `--concurrency N`, each started lazily on its first invoke.
+the RIE fails), N with `--concurrency N`, each started lazily on its first invoke; with
+`--max-concurrency M` each environment serves M invokes at once (Lambda Managed Instances).
 
 Replies follow the RIE: 200 with the payload for a response, a function error, a timeout (plain text
 `Task timed out after N.NN seconds`) or a too-large response; 502 with the error document when the
 runtime crashed or failed to initialise. Beyond the RIE: the runtime's Content-Type is passed on, a
 failed invoke carries `X-Amz-Function-Error: Unhandled` (as Lambda's Invoke API does), and a streamed
-response is forwarded chunk by chunk as it arrives, its error trailers included. The Invoke API's
+response is forwarded chunk by chunk as it arrives, its error trailers included (a Function URL
+response's prelude becomes the real status, headers and cookies). The Invoke API's
 `X-Amz-Invocation-Type` (`Event`: 202 at once, run in the background; `DryRun`: 204) and
 `X-Amz-Log-Type: Tail` (`X-Amz-Log-Result`) are honoured, so `aws lambda invoke --endpoint-url` works.
 """
@@ -23,7 +25,11 @@ import socket
 
 from lambda_native.emulator import http11
 from lambda_native.emulator.environment import Environment
-from lambda_native.emulator.invocation import runtime_headers_from_invoke
+from lambda_native.emulator.invocation import (
+    HTTP_INTEGRATION_TYPE,
+    PreludeSplitter,
+    runtime_headers_from_invoke,
+)
 from lambda_native.emulator.platform_errors import MAX_RESPONSE_BYTES, EventTooLarge, error_document
 from lambda_native.emulator.report import end_line, start_line
 
@@ -40,7 +46,8 @@ class InvokeServer:
         self.free: asyncio.Queue[Environment] = asyncio.Queue()
         self.background: set[asyncio.Task] = set()
         for env in environments:
-            self.free.put_nowait(env)
+            for _ in range(env.config.max_concurrency or 1):
+                self.free.put_nowait(env)
 
     async def invoke(self, conn: InvokeConnection, head: http11.RequestHead, body: bytes) -> None:
         """Serve one request on `conn`."""
@@ -115,24 +122,61 @@ def _init_failed(result) -> bool:
 
 
 class _ForwardedStream:
-    """Writes a streamed response to the caller as a chunked body, as it arrives."""
+    """Writes a streamed response to the caller as a chunked body, as it arrives.
 
-    __slots__ = ("conn", "started")
+    A Function URL response (`HTTP_INTEGRATION_TYPE`) becomes the HTTP response its prelude describes:
+    the head waits for the prelude, then has its status, headers and cookies. A prelude that is not valid
+    JSON gets a 502, as Lambda's Function URLs answer it.
+    """
+
+    __slots__ = ("conn", "failed", "head_sent", "splitter", "started")
 
     def __init__(self, conn: InvokeConnection) -> None:
         self.conn = conn
         self.started = False
+        self.head_sent = False
+        self.failed = False
+        self.splitter: PreludeSplitter | None = None
 
     def begin(self, content_type: str) -> None:
         self.started = True
-        headers = {"Content-Type": content_type, "Trailer": STREAM_TRAILERS}
-        self.conn.send(http11.chunked_head(200, headers))
+        if content_type == HTTP_INTEGRATION_TYPE:
+            self.splitter = PreludeSplitter()
+            return
+        self._head(200, [("Content-Type", content_type)])
+
+    def _head(self, status: int, headers: list[tuple[str, str]]) -> None:
+        self.head_sent = True
+        self.conn.send(http11.chunked_head(status, [*headers, ("Trailer", STREAM_TRAILERS)]))
 
     def data(self, data: bytes) -> None:
+        if self.failed:
+            return
+        if self.splitter is not None and not self.head_sent:
+            try:
+                data = self.splitter.feed(data)
+                prelude = self.splitter.prelude
+                if prelude is None:
+                    return
+                self._head(prelude.status, prelude.headers)
+            except ValueError as exc:
+                self._fail(str(exc))
+                return
         self.conn.send(http11.chunk(data))
 
     def end(self, trailers: dict[str, str]) -> None:
+        if self.failed:
+            return
+        if not self.head_sent:
+            self._fail("the Function URL response ended before its HTTP prelude (JSON, then eight NUL bytes)")
+            return
         self.conn.send(http11.last_chunk(trailers))
+
+    def _fail(self, message: str) -> None:
+        self.failed = True
+        self.conn.send(
+            http11.response(502, error_document("Runtime.InvalidHttpPrelude", message), close=True)
+        )
 
 
 class InvokeConnection(asyncio.Protocol):

@@ -89,3 +89,9 @@ def endless(event, context):
             time.sleep(0.01)
     finally:
         print(f"endless closed {context.aws_request_id}", flush=True)
+
+
+@streaming(content_type="application/vnd.awslambda.http-integration-response")
+def bad_prelude(event, context):
+    """A Function URL response whose prelude is not JSON."""
+    yield b"not json" + b"\0" * 8 + b"body"
