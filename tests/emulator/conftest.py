@@ -15,6 +15,9 @@ HANDLERS = TESTDATA / "handlers"
 SH_RUNTIME = TESTDATA / "sh_runtime"
 ENV_RUNTIME = TESTDATA / "env_runtime"
 PROBE = [sys.executable, str(TESTDATA / "probe_runtime.py")]
+# The runtime tests' handlers: streaming (streams.py) and concurrent (slots.py) ones among them.
+RUNTIME_HANDLERS = Path(__file__).parents[1] / "runtime" / "testdata"
+OUR_RUNTIME = [sys.executable, "-m", "lambda_native"]
 
 # The two Python runtimes: ours, interpreted, and the official client.
 PYTHON_RUNTIMES = {

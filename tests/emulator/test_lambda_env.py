@@ -87,3 +87,11 @@ def test_without_a_handler_setting_handler_is_unset():
     # A native bootstrap then uses the handler it was built with.
     with Function(ENV_RUNTIME) as fn:
         assert "_HANDLER" not in runtime_env(fn)
+
+
+def test_max_concurrency_is_managed_instances_with_json_logs():
+    with Function(ENV_RUNTIME, max_concurrency=4) as fn:
+        env = runtime_env(fn)
+    assert env["AWS_LAMBDA_MAX_CONCURRENCY"] == "4"
+    assert env["AWS_LAMBDA_INITIALIZATION_TYPE"] == "lambda-managed-instances"
+    assert env["AWS_LAMBDA_LOG_FORMAT"] == "JSON"

@@ -131,3 +131,17 @@ def test_the_tables_cover_every_state_they_can_meet():
         assert (rs.READY, invocation) in rs.NEXT_TRANSITIONS
     assert set(rs.REPLY_TRANSITIONS) == {None, rs.QUEUED, rs.INVOKING, rs.REPLYING, rs.DONE}
     assert set(rs.INIT_ERROR_TRANSITIONS) == {rs.STOPPED, rs.INITIALIZING, rs.READY}
+
+
+def test_with_concurrency_each_next_takes_a_queued_invocation_or_parks():
+    """Managed Instances: a `/next` during an invoke is another worker's, so it never re-delivers."""
+    state = RuntimeAPIState(concurrent=True)
+    state.spawned()
+    for request_id in ("a", "b"):
+        state.queued(request_id)
+    assert state.next() == (rs.HAND_OUT, "a")
+    assert state.next() == (rs.HAND_OUT, "b")
+    assert state.next() == (rs.PARK, None)
+    assert state.reply("b") is None and state.reply("a") is None
+    state.finish("b")
+    assert state.state_of("a") == rs.REPLYING and state.busy

@@ -11,13 +11,15 @@ Python API (stable; used by the tests and the benchmark suite)::
 
 `Function(source, *, command=None, handler=None, timeout=3.0, memory=128, env=None, cpu=None,
 function_name="test_function", function_version="$LATEST", region="us-east-1", log_format=None,
-log_level=None, log=None)`: `source` is a function.zip, a folder holding `bootstrap`, or a command list
-(`[sys.executable, "-m", "awslambdaric", "app.handler"]`); `command=` with a path runs the command in
-that task root. Bad code (zip-slip, links, missing or non-executable `bootstrap`) raises `PackageError`
-at construction. `cpu` pins the runtime process to that CPU. `log` is called with each output line
-(runtime output and START/END/REPORT) as it happens.
+log_level=None, max_concurrency=None, log=None)`: `source` is a function.zip, a folder holding
+`bootstrap`, or a command list (`[sys.executable, "-m", "awslambdaric", "app.handler"]`); `command=`
+with a path runs the command in that task root. Bad code (zip-slip, links, missing or non-executable
+`bootstrap`) raises `PackageError` at construction. `cpu` pins the runtime process to that CPU. `log`
+is called with each output line (runtime output and START/END/REPORT) as it happens.
+`max_concurrency=N` runs it as on Lambda Managed Instances: one runtime serves up to N invokes at once
+(call `invoke` from N threads).
 
-`invoke(event, headers=None) -> InvokeResult` with fields:
+`invoke(event, headers=None, stream=None) -> InvokeResult` with fields:
     request_id, payload (bytes), content_type, error_type (None on success), status ("success",
     "error", "timeout"), ok, json(), cold (bool), init_duration_ms (None when warm), duration_ms,
     billed_duration_ms, memory_size_mb, max_memory_used_mb (REPORT's value), peak_rss_kb (exact

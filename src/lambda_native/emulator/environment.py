@@ -26,6 +26,7 @@ from lambda_native.emulator.invocation import (
     Reply,
     platform_error,
     runtime_headers_from_invoke,
+    string_field,
 )
 from lambda_native.emulator.lambda_env import FunctionConfig, check_user_env, runtime_environment
 from lambda_native.emulator.measure import InvokeResult, measure
@@ -84,7 +85,7 @@ class Environment:
         self.log = log
         self.loop: asyncio.AbstractEventLoop | None = None
         self.api = RuntimeAPIServer(self._answer)
-        self.state = RuntimeAPIState()
+        self.state = RuntimeAPIState(concurrent=config.max_concurrency is not None)
         self.invocations: dict[str, Invocation] = {}
         # The runtime now running (all None while stopped), and what was measured of it.
         self.proc: RuntimeProcess | None = None
@@ -98,7 +99,8 @@ class Environment:
         self._sampler: asyncio.TimerHandle | None = None
         self._samples = 0
         self._idle_logs: list[str] = []
-        self._lock = asyncio.Lock()
+        # Invokes at once: one, as in Lambda, or the Managed Instances' maximum concurrency.
+        self._slots = asyncio.Semaphore(config.max_concurrency or 1)
         self._closed = False
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -133,7 +135,7 @@ class Environment:
     # ---- invoking --------------------------------------------------------------------------------
 
     async def invoke(self, event: bytes, headers: dict[str, str] | None = None, stream=None) -> InvokeResult:
-        """Run one invoke (queued behind any other on this environment) and return its result.
+        """Run one invoke (queued behind others when all slots are busy) and return its result.
 
         `headers` are the invoke request's (`X-Amz-Client-Context`, `X-Amzn-Trace-Id`,
         `X-Amz-Tenant-Id`). `stream`, if given, receives a streamed response as it arrives
@@ -145,7 +147,7 @@ class Environment:
                 f"{platform_errors.MAX_RESPONSE_BYTES} bytes for a synchronous invoke"
             )
         runtime_headers = runtime_headers_from_invoke(headers)
-        async with self._lock:
+        async with self._slots:
             inv = Invocation(event, runtime_headers, self.loop.create_future(), stream)
             inv.logs.extend(self._idle_logs)
             self._idle_logs.clear()
@@ -416,8 +418,15 @@ class Environment:
             self.output.drain()
 
     def _runtime_line(self, line: str) -> None:
-        """A line of the runtime's output: it belongs to the invocation in flight, else to the next one."""
-        owner = next((inv for inv in self.invocations.values() if not inv.future.done()), None)
+        """A line of the runtime's output: it belongs to the invocation in flight, else to the next one.
+
+        With several in flight, a JSON line goes to the invocation its `requestId` names.
+        """
+        owner = None
+        if self.state.concurrent and line.startswith("{"):
+            owner = self.invocations.get(string_field(line, "requestId"))
+        if owner is None:
+            owner = next((inv for inv in self.invocations.values() if not inv.future.done()), None)
         (owner.logs if owner is not None else self._idle_logs).append(line)
         if self.log is not None:
             self.log(line)

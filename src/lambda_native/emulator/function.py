@@ -28,6 +28,8 @@ class Function:
     path and `command=` to run a command in that task root. The runtime starts on the first `invoke`
     (cold start), stays warm between invokes, and is killed by `restart()`, `stop()` or leaving the
     `with` block. `cpu` pins the runtime to one CPU; `log` receives every output line as it happens.
+    `max_concurrency=N` makes it a Lambda Managed Instances function: `invoke` may then be called from N
+    threads at once, and the one runtime serves them together.
     """
 
     def __init__(
@@ -45,6 +47,7 @@ class Function:
         region: str = "us-east-1",
         log_format: str | None = None,
         log_level: str | None = None,
+        max_concurrency: int | None = None,
         log=None,
     ) -> None:
         if isinstance(source, (list, tuple)):
@@ -62,6 +65,7 @@ class Function:
             region=region,
             log_format=log_format,
             log_level=log_level,
+            max_concurrency=max_concurrency,
         )
         self.package = open_package(source, command)
         try:
@@ -95,12 +99,14 @@ class Function:
         return self.environment.running
 
     def invoke(
-        self, event: bytes | str | dict | list = b"{}", headers: dict[str, str] | None = None
+        self, event: bytes | str | dict | list = b"{}", headers: dict[str, str] | None = None, stream=None
     ) -> InvokeResult:
         """Invoke the function with `event` (bytes as-is; str UTF-8; dict/list as JSON) and wait for it.
 
         `headers` are invoke request headers: `X-Amz-Client-Context` (base64 JSON), `X-Amzn-Trace-Id`,
-        `X-Amz-Tenant-Id`.
+        `X-Amz-Tenant-Id`. `stream`, if given, receives a streamed response as it arrives, on the
+        emulator's thread: `begin(content_type)`, `data(bytes)`, `end(trailers)`; the result's payload is
+        then empty.
         """
         if self._closed:
             raise RuntimeError("this Function is stopped")
@@ -108,7 +114,7 @@ class Function:
             event = event.encode()
         elif not isinstance(event, (bytes, bytearray)):
             event = orjson.dumps(event)
-        return self._call(self.environment.invoke(bytes(event), headers))
+        return self._call(self.environment.invoke(bytes(event), headers, stream))
 
     def restart(self) -> None:
         """Kill the runtime now; the next invoke is a cold start."""

@@ -2,6 +2,8 @@
 
 The runtime's output and the platform lines go to stderr; the response goes to stdout, one per invoke,
 so `lambda-native invoke fn.zip --event e.json > out.json` leaves exactly the response in out.json.
+A streamed response is printed chunk by chunk as it arrives (a Function URL prelude's status and headers
+on stderr), and an error its trailers carry is reported on stderr.
 Exit status: 0 when every invoke succeeded, 1 when one returned an error, 2 for bad usage or code.
 """
 
@@ -13,6 +15,7 @@ import sys
 
 import orjson
 
+from lambda_native.emulator.invocation import HTTP_INTEGRATION_TYPE, PreludeSplitter, decode_error_body
 from lambda_native.emulator.options import (
     UsageError,
     add_function_arguments,
@@ -104,8 +107,72 @@ def _write_response(payload: bytes) -> None:
     out.flush()
 
 
+class PrintedStream:
+    """Prints a streamed response on stdout as its chunks arrive (a Function URL prelude on stderr).
+
+    `live=False` (invokes running at once) keeps the chunks and prints them whole at the end instead, so
+    that streams do not interleave.
+    """
+
+    def __init__(self, live: bool = True) -> None:
+        self.live = live
+        self.chunks: list[bytes] = []
+        self.splitter: PreludeSplitter | None = None
+        self.last = b"\n"
+        self.trailers: dict[str, str] = {}
+
+    def begin(self, content_type: str) -> None:
+        if content_type == HTTP_INTEGRATION_TYPE:
+            self.splitter = PreludeSplitter()
+
+    def data(self, data: bytes) -> None:
+        if self.splitter is not None and self.splitter.prelude is None:
+            try:
+                data = self.splitter.feed(data)
+            except ValueError as exc:
+                _write_log(f"lambda-native invoke: {exc}")
+                self.splitter = None
+            else:
+                if self.splitter.prelude is None:
+                    return
+                _write_log(_describe_prelude(self.splitter.prelude))
+        if not data:
+            return
+        self.last = data[-1:]
+        if self.live:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            self.chunks.append(data)
+
+    def end(self, trailers: dict[str, str]) -> None:
+        self.trailers = {name.lower(): value for name, value in trailers.items()}
+
+    def finish(self, result) -> None:
+        """After the invoke: the kept chunks, a final newline, and the error the trailers carried."""
+        if not result.streamed:
+            _write_response(result.payload)
+            return
+        out = sys.stdout.buffer
+        out.write(b"".join(self.chunks) + (b"" if self.last == b"\n" else b"\n"))
+        out.flush()
+        error_type = self.trailers.get("lambda-runtime-function-error-type")
+        if error_type:
+            document = decode_error_body(self.trailers)
+            detail = document.decode("utf-8", "replace") if document is not None else "(no error body)"
+            _write_log(f"lambda-native invoke: the stream ended with error {error_type}: {detail}")
+
+
+def _describe_prelude(prelude) -> str:
+    headers = "".join(f"\n{name}: {value}" for name, value in prelude.headers)
+    return f"HTTP {prelude.status}{headers}"
+
+
 def invoke_local(args: argparse.Namespace, command: list[str] | None, event: bytes, headers: dict) -> int:
-    """Run the function here, `--repeat` times, restarting it first each time with `--cold`."""
+    """Run the function here, `--repeat` times, restarting it first each time with `--cold`.
+
+    With `--max-concurrency N` the repeats go N at a time, and each one's REPORT gives its own Duration.
+    """
     from lambda_native.emulator.function import Function
 
     settings = function_settings(args, command)
@@ -113,16 +180,29 @@ def invoke_local(args: argparse.Namespace, command: list[str] | None, event: byt
         raise UsageError(
             "give a function.zip, a folder holding 'bootstrap', --template, or a command after --"
         )
-    status = 0
+    at_once = settings.get("max_concurrency") or 1
+    if args.cold and at_once > 1:
+        raise UsageError(
+            "--cold restarts the runtime before each invoke: it cannot go with --max-concurrency"
+        )
+
+    def run(fn) -> bool:
+        if args.cold:
+            fn.restart()
+        stream = PrintedStream(live=at_once == 1)
+        result = fn.invoke(event, headers, stream)
+        stream.finish(result)
+        return result.ok
+
     with Function(settings.pop("source"), log=_write_log, **settings) as fn:
-        for _ in range(args.repeat):
-            if args.cold:
-                fn.restart()
-            result = fn.invoke(event, headers)
-            _write_response(result.payload)
-            if not result.ok:
-                status = 1
-    return status
+        if at_once == 1:
+            oks = [run(fn) for _ in range(args.repeat)]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(at_once) as pool:
+                oks = list(pool.map(lambda _: run(fn), range(args.repeat)))
+    return 0 if all(oks) else 1
 
 
 def invoke_url(url: str, event: bytes, headers: dict, repeat: int) -> int:

@@ -17,6 +17,7 @@ LAMBDA_PATH = "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
 LAMBDA_LD_LIBRARY_PATH = (
     "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:{task}:{task}/lib:/opt/lib"
 )
+MANAGED_INSTANCES = "lambda-managed-instances"
 COMMAND_INHERITED = ("VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH", "CONDA_PREFIX", "PYENV_VERSION")
 
 # Variables set from the function's configuration: `--env` may not override them (Lambda refuses them as
@@ -36,6 +37,7 @@ RESERVED = {
     "AWS_LAMBDA_INITIALIZATION_TYPE": None,
     "AWS_LAMBDA_LOG_FORMAT": "--log-format",
     "AWS_LAMBDA_LOG_LEVEL": "--log-level",
+    "AWS_LAMBDA_MAX_CONCURRENCY": "--max-concurrency",
 }
 
 
@@ -43,7 +45,8 @@ class FunctionConfig:
     """How the function is configured in Lambda: what `aws lambda create-function` would be told.
 
     Lambda always sets `_HANDLER`; here it is left unset when no handler is known, so a native bootstrap
-    falls back to the handler it was built with.
+    falls back to the handler it was built with. `max_concurrency` (Lambda Managed Instances) lets one
+    environment serve that many invokes at once; its logs are then JSON, as Managed Instances require.
     """
 
     __slots__ = (
@@ -51,6 +54,7 @@ class FunctionConfig:
         "handler",
         "log_format",
         "log_level",
+        "max_concurrency",
         "memory",
         "region",
         "timeout",
@@ -68,6 +72,7 @@ class FunctionConfig:
         region: str = "us-east-1",
         log_format: str | None = None,
         log_level: str | None = None,
+        max_concurrency: int | None = None,
     ) -> None:
         if not timeout > 0:
             raise ValueError(f"timeout must be positive, got {timeout}")
@@ -75,6 +80,10 @@ class FunctionConfig:
             raise ValueError(f"memory must be between 1 and 10240 MB, got {memory}")
         if log_format is not None and log_format.lower() not in ("json", "text"):
             raise ValueError(f"log format must be JSON or Text, got {log_format!r}")
+        if max_concurrency is not None and max_concurrency < 1:
+            raise ValueError(f"max concurrency must be at least 1, got {max_concurrency}")
+        if max_concurrency is not None and log_format is not None and log_format.lower() != "json":
+            raise ValueError("Lambda Managed Instances (max concurrency) take JSON logs only")
         self.handler = handler
         self.timeout = float(timeout)
         self.memory = int(memory)
@@ -83,6 +92,9 @@ class FunctionConfig:
         self.region = region
         self.log_format = None if log_format is None else ("JSON" if log_format.lower() == "json" else "Text")
         self.log_level = log_level.upper() if log_level else None
+        self.max_concurrency = max_concurrency
+        if max_concurrency is not None:
+            self.log_format = "JSON"
 
     @property
     def function_arn(self) -> str:
@@ -117,7 +129,9 @@ def runtime_environment(
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory),
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.function_name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": stream,
-        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand"
+        if config.max_concurrency is None
+        else MANAGED_INSTANCES,
         "AWS_REGION": config.region,
         "AWS_DEFAULT_REGION": config.region,
         "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
@@ -135,6 +149,8 @@ def runtime_environment(
         env["AWS_LAMBDA_LOG_FORMAT"] = config.log_format
     if config.log_level:
         env["AWS_LAMBDA_LOG_LEVEL"] = config.log_level
+    if config.max_concurrency is not None:
+        env["AWS_LAMBDA_MAX_CONCURRENCY"] = str(config.max_concurrency)
     if inherit_path:
         caller_path = os.environ.get("PATH")
         if caller_path:

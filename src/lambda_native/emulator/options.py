@@ -61,6 +61,13 @@ def add_function_arguments(parser: argparse.ArgumentParser) -> None:
         "--cpu", type=int, metavar="N", help="pin the runtime to CPU N (steadier measurements)"
     )
     parser.add_argument(
+        "--max-concurrency",
+        type=int,
+        metavar="N",
+        help="Lambda Managed Instances: one environment serves up to N invokes at once "
+        "(AWS_LAMBDA_MAX_CONCURRENCY; logs are JSON)",
+    )
+    parser.add_argument(
         "--template",
         nargs="+",
         metavar=("TEMPLATE", "LOGICAL_ID"),
@@ -115,6 +122,7 @@ def function_settings(args: argparse.Namespace, command: list[str] | None) -> di
         ("function_version", args.function_version),
         ("log_format", args.log_format),
         ("log_level", args.log_level),
+        ("max_concurrency", args.max_concurrency),
     ):
         if value is not None:
             settings[key] = value
@@ -176,7 +184,10 @@ def read_env_file(path: str, function_keys: list[str] | None = None) -> dict[str
 
 def config_kwargs(settings: dict) -> dict:
     """The `FunctionConfig` part of `settings`."""
-    names = ("handler", "timeout", "memory", "function_name", "region", "log_format", "log_level")
+    names = (
+        *("handler", "timeout", "memory", "function_name", "region", "log_format", "log_level"),
+        "max_concurrency",
+    )
     kwargs = {name: settings[name] for name in names if name in settings}
     if "function_version" in settings:
         kwargs["version"] = settings["function_version"]

@@ -81,7 +81,8 @@ NOT_INITIALIZING = _transition_refused("Ready", "InitError")
 #     (what to do, the runtime's new state, the invocation's new state).
 # The invocation it concerns is the oldest queued one, else the one whose event is out and unanswered.
 # With one invocation at a time (Lambda's default), a `/next` during an invoke can only be a runtime
-# asking again, so it gets the event again; with several, it would be another worker, to be parked.
+# asking again, so it gets the event again; with several (`concurrent`), it is another worker's: only
+# queued invocations concern it, and without one it is parked.
 NEXT_TRANSITIONS = {
     (STOPPED, None): (REFUSE, STOPPED, None),
     (STOPPED, QUEUED): (REFUSE, STOPPED, QUEUED),
@@ -133,9 +134,11 @@ class RuntimeAPIState:
     ask `next()` and `reply()` / `init_error()` what to do with the runtime's calls.
     """
 
-    __slots__ = ("_finished", "invocations", "runtime")
+    __slots__ = ("_finished", "concurrent", "invocations", "runtime")
 
-    def __init__(self) -> None:
+    def __init__(self, concurrent: bool = False) -> None:
+        self.concurrent = concurrent
+        """Several invocations may be in flight (Managed Instances): a `/next` never re-delivers."""
         self.runtime = STOPPED
         self.invocations: dict[str, str] = {}
         """Request id -> state, for every invocation the environment holds (in arrival order)."""
@@ -218,7 +221,7 @@ class RuntimeAPIState:
         for request_id, state in self.invocations.items():
             if state == QUEUED:
                 return request_id
-            if handled is None and state == INVOKING:
+            if handled is None and state == INVOKING and not self.concurrent:
                 handled = request_id
         return handled
 

@@ -79,9 +79,11 @@ def main(argv: list[str]) -> int:
 
     def ready(port: int) -> None:
         n = len(environments)
+        slots = config.max_concurrency
+        at_once = f", {slots} invokes at once in each" if slots else ""
         _print(
             f"lambda-native serve: listening on http://{args.host}:{port}/2015-03-31/functions/function/invocations"
-            f" ({n} environment{'s' if n > 1 else ''})"
+            f" ({n} environment{'s' if n > 1 else ''}{at_once})"
         )
 
     async def run() -> None:
