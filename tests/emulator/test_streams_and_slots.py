@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import orjson
 import pytest
@@ -23,8 +24,8 @@ from .test_serve import INVOKE, Server, curl
 def serve_handler():
     servers = []
 
-    def start(handler: str, *options) -> Server:
-        servers.append(Server(RUNTIME_HANDLERS, "--handler", handler, *options, "--", *OUR_RUNTIME))
+    def start(handler: str, *options, task_root: Path = RUNTIME_HANDLERS) -> Server:
+        servers.append(Server(task_root, "--handler", handler, *options, "--", *OUR_RUNTIME))
         return servers[-1]
 
     yield start
@@ -204,3 +205,32 @@ def test_function_stream_receives_chunks_on_the_way():
     kinds = [(kind, value) for kind, value, _ in arrivals]
     assert kinds == [("begin", "application/octet-stream"), ("data", b"one"), ("data", b"two"), ("end", {})]
     assert arrivals[2][2] - arrivals[1][2] >= 0.25
+
+
+def test_the_streaming_example_as_its_docstring_runs_it(serve_handler):
+    """examples/streaming under the interpreted runtime: the prelude as the HTTP head, lines as they come,
+    and the error trailers when it fails half-way."""
+    example = Path(__file__).parents[2] / "examples" / "streaming"
+    server = serve_handler("app.handler", task_root=example)
+    reply = server.invoke({"lines": 2, "pause": 0.3}, preload_content=False)
+    assert reply.status == 200 and reply.headers["Set-Cookie"] == "visited=1; Path=/"
+    assert reply.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert reply.read1(100).startswith(b"line 1 of request ")
+    assert reply.read().startswith(b"line 2 of request ")
+    raw = curl(server.url, "--raw", data='{"fail_at": 2, "pause": 0}')
+    assert b"line 1 of request" in raw and b"Lambda-Runtime-Function-Error-Type: RuntimeError\r\n" in raw
+
+
+def test_invoke_url_prints_a_stream_as_it_comes(serve_handler):
+    server = serve_handler("streams.paced")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lambda_native.cli", "invoke", "--url", server.base, "--event", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    proc.stdin.write(b'{"pause": 0.5}')
+    proc.stdin.close()
+    assert os.read(proc.stdout.fileno(), 100) == b"one"
+    assert proc.poll() is None
+    assert proc.stdout.read() == b"two\n"
+    assert proc.wait(30) == 0

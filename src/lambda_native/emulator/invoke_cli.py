@@ -206,20 +206,28 @@ def invoke_local(args: argparse.Namespace, command: list[str] | None, event: byt
 
 
 def invoke_url(url: str, event: bytes, headers: dict, repeat: int) -> int:
-    """Send the invoke to a running emulator (or the RIE) and print each answer."""
+    """Send the invoke to a running emulator (or the RIE) and print each answer as it arrives."""
     import urllib3
 
     base = url.rstrip("/")
     target = base if base.endswith("/invocations") else base + INVOKE_PATH
     status = 0
+    out = sys.stdout.buffer
     with urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=5.0, read=None)) as http:
         for _ in range(repeat):
             try:
-                reply = http.request("POST", target, body=event, headers=headers)
+                reply = http.request("POST", target, body=event, headers=headers, preload_content=False)
+                last = b"\n"
+                for data in reply.stream(None):  # a streamed answer chunk by chunk, as it comes
+                    out.write(data)
+                    out.flush()
+                    last = data[-1:]
+                reply.release_conn()
             except urllib3.exceptions.HTTPError as exc:
                 print(f"lambda-native invoke: cannot reach {target}: {exc}", file=sys.stderr)
                 return 1
-            _write_response(reply.data)
+            if last != b"\n":
+                _write_response(b"")
             if reply.status != 200 or reply.headers.get("X-Amz-Function-Error"):
                 status = 1
     return status
