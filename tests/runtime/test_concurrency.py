@@ -137,3 +137,22 @@ def test_streams_at_once(impl, launch):
         assert [data for _, data in reply.chunks] == [b"one", b"two"], proc.describe()
     # Both streams were open at once: each one's first chunk came before the other's end.
     assert replies[0].chunks[0][0] < replies[1].ended and replies[1].chunks[0][0] < replies[0].ended
+
+
+def test_async_handlers_run_on_the_loop_made_at_init(impl, launch):
+    api, proc = _launch(launch, impl, "async_init_loop.handler", 3)
+    pushed = _push_all(api, [{}] * 3)
+    for request_id, _ in pushed:
+        answer = json.loads(api.wait_reply(request_id).body)
+        assert answer == {"same_loop": True, "value": "resolved on the init loop"}, proc.describe()
+
+
+def test_forked_workers_make_their_own_event_loop(impl, launch):
+    """An inherited loop's selector is the parent's: each forked worker runs async handlers on a new one."""
+    api, proc = _launch(launch, impl, "slots.slow_async", 4, LAMBDA_NATIVE_PROCESSES="2")
+    pushed = _push_all(api, [{"sleep": 0.3}] * 4)
+    answers = [json.loads(api.wait_reply(request_id).body) for request_id, _ in pushed]
+    assert len({answer["pid"] for answer in answers}) == 2, proc.describe()
+    assert all(
+        answer["request_id"] == request_id for answer, (request_id, _) in zip(answers, pushed, strict=True)
+    )

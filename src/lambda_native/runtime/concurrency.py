@@ -162,12 +162,13 @@ def _serve_slot(make_client, function) -> None:
             )
 
 
-def _run_slots(make_client, function, slots: int) -> None:
+def _run_slots(make_client, function, slots: int, forked: bool = False) -> None:
     """Serve `slots` slots on threads of this process; the calling thread only waits (for signals)."""
     from lambda_native.runtime import aio
 
-    # The function's code may have made an event loop at init: then async handlers run on that one.
-    aio.share(adopt_current="asyncio" in sys.modules)
+    # The function's code may have made an event loop at init: then async handlers run on that one. A
+    # forked worker makes its own (an inherited loop's selector is still the parent's).
+    aio.share(adopt_current=not forked and "asyncio" in sys.modules)
     for number in range(slots):
         thread = threading.Thread(
             target=_serve_slot, args=(make_client, function), name=f"lambda-slot-{number}", daemon=True
@@ -186,7 +187,7 @@ def _fork_worker(make_client, function, slots: int) -> int:
     pid = os.fork()
     if pid == 0:
         try:
-            _run_slots(make_client, function, slots)
+            _run_slots(make_client, function, slots, forked=True)
         finally:
             os._exit(1)
     return pid
