@@ -8,7 +8,7 @@ import json
 import pytest
 
 from .process import OURS_AND_NATIVE
-from .support import error_doc, invoke
+from .support import JSON_FRAMES, FrameReader, error_doc, invoke
 
 pytestmark = pytest.mark.parametrize("impl", OURS_AND_NATIVE)
 
@@ -156,3 +156,21 @@ def test_forked_workers_make_their_own_event_loop(impl, launch):
     assert all(
         answer["request_id"] == request_id for answer, (request_id, _) in zip(answers, pushed, strict=True)
     )
+
+
+def test_framed_logs_stay_whole_frames_with_slots_interleaved(impl, launch):
+    """On the telemetry fd, every slot's lines are JSON frames of their own (never cut by another's)."""
+    reader = FrameReader()
+    env = {"AWS_LAMBDA_MAX_CONCURRENCY": "4", "_LAMBDA_TELEMETRY_LOG_FD": str(reader.write_fd)}
+    api, proc = launch(impl, "slots.slow", env=env, pass_fds=(reader.write_fd,))
+    reader.start()
+    pushed = _push_all(api, [{"sleep": 0.2}] * 4)
+    for request_id, _ in pushed:
+        api.wait_reply(request_id)
+    traces = dict(pushed)
+    for request_id in traces:
+        reader.containing(f'"message": "end", "logger": "concurrent", "requestId": "{request_id}"')
+    records = [json.loads(frame.payload) for frame in reader.frames]
+    assert {frame.type for frame in reader.frames} == {JSON_FRAMES["INFO"]}, proc.describe()
+    assert sorted(record["message"] for record in records) == ["end"] * 4 + ["start"] * 4
+    assert all(record["trace"] == traces[record["requestId"]] for record in records)

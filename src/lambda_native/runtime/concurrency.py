@@ -105,8 +105,11 @@ def _environ_class(base: type) -> type:
 
 
 def _per_invoke_state() -> None:
-    """Make the log filter and `os.environ` read the invoke of the slot or task asking."""
+    """Make the log filter and `os.environ` read the invoke of the slot or task asking; frames whole."""
     logs.current = InvokeContext()
+    sink = logs.sink()
+    if isinstance(sink, logs.FramedSink):
+        sink.lock = threading.Lock()
     environ = os.environ
     environ.pop(TRACE_ENV, None)
     per_invoke = _environ_class(type(environ))(

@@ -76,10 +76,11 @@ class StdoutSink:
 class FramedSink:
     """Logs on the telemetry fd, one frame per message: type | length | timestamp (µs) | UTF-8, big-endian."""
 
-    __slots__ = ("fd",)
+    __slots__ = ("fd", "lock")
 
     def __init__(self, fd: int):
         self.fd = fd
+        self.lock = None  # set when several threads log at once: a frame must not be cut by another
 
     def write(self, message: str, frame_type: bytes | None = None) -> None:
         """Write one message as one frame (default frame type 0xA55A0003)."""
@@ -91,6 +92,13 @@ class FramedSink:
             micros.to_bytes(8, "big"),
             payload,
         )
+        if self.lock is None:
+            self._write_all(frame)
+        else:
+            with self.lock:
+                self._write_all(frame)
+
+    def _write_all(self, frame: bytes) -> None:
         view = memoryview(frame)
         while view:
             view = view[os.write(self.fd, view) :]
