@@ -135,3 +135,15 @@ def test_a_large_stream_arrives_whole(impl, launch):
     _streamed(reply)
     assert len(reply.body) == 16 << 20, proc.describe()
     assert set(reply.body) == {ord("x")}
+
+
+def test_a_stream_dropped_as_it_ends(impl, launch):
+    """The connection closes after the last chunk, before the stream's end is read: only that response
+    is lost; the runtime goes on to the next invoke."""
+    api, proc = launch(impl, "streams.paced")
+    api.drop_streams_after = 2
+    request_id = api.push({"pause": 0.1})
+    proc.wait_stdout(f"Response stream of invoke {request_id} broke")
+    api.drop_streams_after = None
+    reply = invoke(api, {"pause": 0})
+    assert reply.body == b"onetwo", proc.describe()

@@ -123,20 +123,16 @@ def _stream(client: api.RuntimeClient, function, kind_and_type, event, ctx, invo
     except Exception as exc:
         if stream.broken is None and not stream.started:
             raise
+        if stream.broken is not None:
+            _stream_broke(request_id, stream.broken)
+            return
         from lambda_native.runtime import errors
 
-        if stream.broken is not None:
-            # The caller's side of the stream is gone (the Runtime API closed it): nothing more can be
-            # sent for this invoke, but the environment is still good for the next one.
-            errors.log_warning(
-                f"LAMBDA_RUNTIME Response stream of invoke {request_id} broke: {stream.broken}"
-            )
-            return
         failed = errors.failure(exc, request_id)
         errors.log_failure(failed)
-        _posted(lambda: stream.fail(failed.error_type, failed.body()), request_id, tolerant)
+        _posted(lambda: stream.fail(failed.error_type, failed.body()), request_id, tolerant, stream=True)
         return
-    _posted(stream.finish, request_id, tolerant)
+    _posted(stream.finish, request_id, tolerant, stream=True)
 
 
 def _invoke(client: api.RuntimeClient, function, invocation: api.Invocation, tolerant: bool = False) -> None:
