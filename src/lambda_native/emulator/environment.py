@@ -168,6 +168,7 @@ class Environment:
                     peak_kb=self.memory.peak_kb if self.memory is not None else 0,
                     t_spawn_ns=self.t_spawn_ns,
                     t_first_next_ns=self.t_first_next_ns,
+                    emulator=self.package.emulator,
                 )
                 for line in report.platform_end(result, self._json_logs):
                     self._platform_line(line)

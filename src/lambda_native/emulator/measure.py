@@ -23,7 +23,8 @@ class InvokeResult:
     `spawn_to_response_ns` are None on warm invokes. `peak_rss_kb` is the runtime tree's exact peak
     resident memory so far; `max_memory_used_mb` is the same rounded up to MB and capped at the memory
     size, as REPORT shows it. `logs` are the runtime's own output lines during this invoke (and its init,
-    on a cold start); `report` is the REPORT line.
+    on a cold start); `report` is the REPORT line. `emulator` names the emulator that ran a runtime built
+    for another CPU (e.g. "qemu-aarch64"), whose timings and memory are its own; None when native.
     """
 
     __slots__ = (
@@ -31,6 +32,7 @@ class InvokeResult:
         "cold",
         "content_type",
         "duration_ms",
+        "emulator",
         "error_type",
         "init_duration_ms",
         "logs",
@@ -76,6 +78,7 @@ def measure(
     peak_kb: int,
     t_spawn_ns: int,
     t_first_next_ns: int | None,
+    emulator: str | None = None,
 ) -> InvokeResult:
     """The result of `inv`, ended with `outcome`; the spawn and first-`/next` stamps count if it was cold."""
     timeout_ms = config.timeout * 1000
@@ -108,7 +111,8 @@ def measure(
         spawn_to_first_next_ns=spawn_next,
         spawn_to_response_ns=spawn_response,
         logs=inv.logs,
-        report=report.report_line(inv.request_id, duration, config.memory, max_used, init_ms),
+        emulator=emulator,
+        report=report.report_line(inv.request_id, duration, config.memory, max_used, init_ms, emulator),
         trailers=outcome.trailers,
         streamed=outcome.streamed,
     )

@@ -3,6 +3,7 @@
 Lambda unpacks a function's zip into `/var/task` and runs `/var/task/bootstrap` for `provided.al2023`.
 Here the zip goes to a private temporary folder instead; entries that would escape it, links, special
 files and a missing or non-executable `bootstrap` are refused with a message that says what to fix.
+A `bootstrap` built for another CPU (an arm64 build on x86_64) runs under qemu (emulator.qemu).
 """
 
 from __future__ import annotations
@@ -24,13 +25,21 @@ class PackageError(ValueError):
 class Package:
     """A function ready to start: its task root, the command that starts its runtime, and what to clean up."""
 
-    __slots__ = ("argv", "inherit_path", "task_root", "temp_dir")
+    __slots__ = ("argv", "emulator", "inherit_path", "task_root", "temp_dir")
 
-    def __init__(self, task_root: str, argv: list[str], temp_dir: str | None, inherit_path: bool) -> None:
+    def __init__(
+        self,
+        task_root: str,
+        argv: list[str],
+        temp_dir: str | None,
+        inherit_path: bool,
+        emulator: str | None = None,
+    ) -> None:
         self.task_root = task_root
         self.argv = argv
         self.temp_dir = temp_dir
         self.inherit_path = inherit_path
+        self.emulator = emulator  # e.g. "qemu-aarch64" when `bootstrap` is for another CPU, else None
 
     def cleanup(self) -> None:
         """Remove the folder a zip was extracted into (nothing for a folder or a command)."""
@@ -71,6 +80,16 @@ def open_package(source: str | os.PathLike | None, command: list[str] | None = N
     bootstrap = os.path.join(task_root, "bootstrap")
     if temp_dir is None:
         _check_bootstrap_file(bootstrap, os.fspath(source))
+    from lambda_native.emulator.qemu import emulation_argv
+
+    try:
+        emulated = emulation_argv(bootstrap)
+    except PackageError:
+        if temp_dir:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+        raise
+    if emulated:
+        return Package(task_root, emulated[0], temp_dir, inherit_path=False, emulator=emulated[1])
     return Package(task_root, [bootstrap], temp_dir, inherit_path=False)
 
 
