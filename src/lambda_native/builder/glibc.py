@@ -104,17 +104,21 @@ def glibc_need(path: str) -> GlibcNeed | None:
         return GlibcNeed(path, highest, symbol)
 
 
-def scan_tree(root: str) -> list[GlibcNeed]:
-    """The glibc need of every ELF file under `root`, highest first (files needing none are left out)."""
-    needs = []
+def elf_files(root: str) -> list[str]:
+    """Every ELF file under `root` (links left out), in a stable order."""
+    found = []
     for folder, dirs, files in os.walk(root):
         dirs.sort()
         for name in sorted(files):
             path = os.path.join(folder, name)
             if not os.path.islink(path) and is_elf(path):
-                need = glibc_need(path)
-                if need is not None:
-                    needs.append(need)
+                found.append(path)
+    return found
+
+
+def scan_tree(root: str) -> list[GlibcNeed]:
+    """The glibc need of every ELF file under `root`, highest first (files needing none are left out)."""
+    needs = [need for need in map(glibc_need, elf_files(root)) if need is not None]
     needs.sort(key=lambda need: (need.version, need.path), reverse=True)
     return needs
 

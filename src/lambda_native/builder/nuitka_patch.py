@@ -11,6 +11,9 @@ any other version, or text that does not match exactly once, builds with the unp
 The copy also keeps CPython's recursion guards (include/nuitka/prelude.h), which Nuitka compiles out: without
 them a runaway recursion in compiled code overflows the C stack and the runtime dies of SIGSEGV instead of the
 handler raising `RecursionError`, as it does interpreted.
+
+And it links the static libpython named by `LAMBDA_NATIVE_STATIC_LIBPYTHON` when that is set (an arm64
+build's, from cross_python) instead of the running Python's; without it nothing changes.
 """
 
 from __future__ import annotations
@@ -59,6 +62,13 @@ REPLACEMENTS = (
         "}\n"
         "#undef Py_EnterRecursiveCall\n"
         "#define Py_EnterRecursiveCall(arg) (Py_EnterRecursiveCall)(lambdaNativeRecursionWhere(arg))\n",
+    ),
+    (
+        "build/SconsUtils.py",
+        '    env.static_libpython = getArgumentDefaulted("static_libpython", "")\n',
+        f"    # {_MARK}: a cross build links the target's libpython.\n"
+        '    env.static_libpython = os.environ.get("LAMBDA_NATIVE_STATIC_LIBPYTHON")'
+        ' or getArgumentDefaulted("static_libpython", "")\n',
     ),
 )
 

@@ -1,4 +1,5 @@
-"""Installs `--requirements` into a build folder that Nuitka then compiles from.
+"""Installs `--requirements` into a build folder that Nuitka then compiles from, and fetches the wheels of
+another architecture that a cross build ships.
 
 The install is reused while the requirements file and the Python version stay the same.
 """
@@ -60,3 +61,42 @@ def top_level_packages(site: str) -> list[str]:
     return sorted(
         name for name in os.listdir(site) if os.path.isfile(os.path.join(site, name, "__init__.py"))
     )
+
+
+def download_wheel(name: str, version: str, platforms: tuple[str, ...], dest: str) -> str:
+    """The wheel of `name==version` built for `platforms` (pip `--platform` tags) and this Python's version,
+    downloaded into `dest` (reused when there); BuildError when PyPI has none."""
+    os.makedirs(dest, exist_ok=True)
+    abi = f"cp{sys.version_info[0]}{sys.version_info[1]}"
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "--only-binary=:all:",
+        *(f"--platform={tag}" for tag in platforms),
+        f"--python-version={sys.version_info[0]}.{sys.version_info[1]}",
+        "--implementation=cp",
+        f"--abi={abi}",
+        "--abi=abi3",
+        "--abi=none",
+        "--dest",
+        dest,
+        f"{name}=={version}",
+    ]
+    result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BuildError(
+            f"no {platforms[-1].split('_', 1)[1]} wheel of {name} {version} for Python "
+            f"{sys.version_info[0]}.{sys.version_info[1]} could be downloaded (its compiled code must be "
+            f"built for the target).\ncommand: {shlex.join(command)}\n"
+            + (result.stdout + result.stderr).strip()
+        )
+    prefix = name.replace("-", "_").lower() + "-" + version + "-"
+    for entry in sorted(os.listdir(dest)):
+        if entry.lower().startswith(prefix.lower()) and entry.endswith(".whl"):
+            return os.path.join(dest, entry)
+    raise BuildError(f"pip downloaded no wheel of {name} {version} into {dest}")

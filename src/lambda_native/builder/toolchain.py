@@ -97,14 +97,11 @@ def find_zig() -> str | None:
 
 def zig_toolchain(target: Target) -> Toolchain:
     """Nuitka with `--zig`, linking against the target's glibc whatever the host has."""
-    zig = find_zig()
-    if zig is None:
-        raise BuildError(
-            f"this host's glibc is newer than {target.name}'s ({format_version(target.glibc)}), so a build "
-            "with the host compiler would not start on Lambda; the build pins the target glibc with zig, but "
-            "the ziglang wheel is not installed: `pip install ziglang` (or `pip install -e '.[build]'`), "
-            f"or build in Docker: {DOCKER_HINT.format(stage=target.stage)}"
-        )
+    zig = require_zig(
+        f"this host's glibc is newer than {target.name}'s ({format_version(target.glibc)}), so a build "
+        "with the host compiler would not start on Lambda; the build pins the target glibc with zig",
+        f", or build in Docker: {DOCKER_HINT.format(stage=target.stage)}",
+    )
     triple = f"x86_64-linux-gnu.{format_version(target.glibc)}"
     # Nuitka's --zig runs `zig cc` without a target; CFLAGS/LDFLAGS are appended to its compile and link
     # lines, and zig then links against stubs of exactly this glibc version.
@@ -115,6 +112,42 @@ def zig_toolchain(target: Target) -> Toolchain:
         description=f"zig cc -target {triple}",
         nuitka_options=["--zig"],
         env={"CFLAGS": " ".join([flags, *cflags]), "LDFLAGS": " ".join([flags, *ldflags])},
+        path_prefix=[os.path.dirname(zig)],
+    )
+
+
+# Lambda's oldest arm64 CPU (Graviton2); zig takes a CPU name where Nuitka passes `-march`.
+ARM64_CPU = "neoverse_n1"
+# The patched Nuitka (nuitka_patch) links this static libpython instead of the running Python's.
+LIBPYTHON_ENV = "LAMBDA_NATIVE_STATIC_LIBPYTHON"
+
+
+def require_zig(why: str, alternative: str = "") -> str:
+    """The zig binary, or a BuildError saying why it is needed and how to install it."""
+    zig = find_zig()
+    if zig is None:
+        raise BuildError(
+            f"{why}, but the ziglang wheel is not installed: `pip install ziglang` "
+            f"(or `pip install -e '.[build]'`){alternative}"
+        )
+    return zig
+
+
+def cross_toolchain(target: Target, cross) -> Toolchain:
+    """Nuitka with `--zig` compiling for aarch64 against the cross-built CPython `cross` (cross_python)."""
+    zig = require_zig("arm64 builds cross-compile with zig")
+    triple = f"aarch64-linux-gnu.{format_version(target.glibc)}"
+    flags = f"-target {triple}"
+    return Toolchain(
+        compiler=zig,
+        description=f"zig cc -target {triple}",
+        nuitka_options=["--zig", f"--target-arch={ARM64_CPU}"],
+        # The cross build's headers come first, so Python.h and its pyconfig.h are the aarch64 ones.
+        env={
+            "CFLAGS": f"{flags} -I{cross.include}",
+            "LDFLAGS": " ".join([flags, "-L" + cross.lib, *cross.ldflags]),
+            LIBPYTHON_ENV: cross.libpython,
+        },
         path_prefix=[os.path.dirname(zig)],
     )
 
