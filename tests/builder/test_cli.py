@@ -182,14 +182,16 @@ def test_nuitka_warnings_are_shown_but_not_the_one_about_our_own_configuration(c
 
 
 def test_the_summary_names_the_precompiled_sources_only_when_there_are_some(tmp_path):
+    from lambda_native.builder.arch import ARCHES
     from lambda_native.builder.cli import summary
     from lambda_native.builder.pipeline import BuildResult
     from lambda_native.builder.toolchain import TARGETS
 
     fields = dict(
-        compile_seconds=12.0, data_files=[], file_count=3, glibc_floor=(2, 34), handler="app.handler",
-        inspect_deferred=True, stdlib_left_out=200, target=TARGETS["al2023"], toolchain="zig",
-        unzipped_bytes=10**7, zip_path=str(tmp_path / "function.zip"), zipped_bytes=4 * 10**6,
+        arch=ARCHES["x86_64"], compile_seconds=12.0, data_files=[], file_count=3, glibc_floor=(2, 34),
+        handler="app.handler", inspect_deferred=True, stdlib_left_out=200, target=TARGETS["al2023"],
+        toolchain="zig", unzipped_bytes=10**7, zip_path=str(tmp_path / "function.zip"),
+        zipped_bytes=4 * 10**6,
     )  # fmt: skip
     with_table = summary(BuildResult(precompiled=368, **fields), str(tmp_path))
     assert "  precompiled   368 generated sources from the function's libraries" in with_table.splitlines()

@@ -39,6 +39,12 @@ def parser() -> argparse.ArgumentParser:
         default="al2023",
         help="the Lambda OS to run on: al2023 (default, glibc 2.34) or al2 (glibc 2.26, Docker builds only)",
     )
+    p.add_argument(
+        "--arch",
+        default="x86_64",
+        help="the Lambda architecture to build for: x86_64 (default) or arm64 (Graviton; cross-compiled "
+        "here against an aarch64 build of this Python, made once and cached)",
+    )
     p.add_argument("--out", default="dist", help="where function.zip goes (default: dist)")
     p.add_argument(
         "--work-dir",
@@ -103,7 +109,8 @@ def summary(result, src: str) -> str:
     event = os.path.join(src, "event.json")
     event_shown = shown(event) if os.path.isfile(event) else "EVENT.json"
     lines = [
-        f"built {zip_shown}: handler {result.handler}, runtime {result.target.runtime}",
+        f"built {zip_shown}: handler {result.handler}, runtime {result.target.runtime}, "
+        f"architecture {result.arch.lambda_name}",
         f"  compile time  {result.compile_seconds:.1f} s ({result.toolchain})",
         f"  files         {result.file_count} ({len(result.data_files)} data files from {src})",
         f"  size          {megabytes(result.unzipped_bytes)} unzipped, "
@@ -122,6 +129,10 @@ def summary(result, src: str) -> str:
     ]
     if result.precompiled:
         lines.append(f"  precompiled   {result.precompiled} generated sources from the function's libraries")
+    lines.append(
+        f"deploy with --runtime {result.target.runtime} --architectures {result.arch.lambda_name} "
+        f"(SAM: Architectures: [{result.arch.lambda_name}])"
+    )
     lines.append(f"run it locally: lambda-native invoke {zip_shown} --event {event_shown}")
     return "\n".join(lines)
 
@@ -155,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             include_stdlib=[name for value in args.include_stdlib for name in value.split(",") if name],
             full_stdlib=args.full_stdlib,
             precompile=args.precompile,
+            arch=args.arch,
         )
         result = build(options)
     except BuildError as exc:

@@ -10,6 +10,10 @@ import shutil
 import sys
 
 from lambda_native.builder import (
+    arch as arches,
+)
+from lambda_native.builder import (
+    arm64,
     datafiles,
     glibc,
     nuitka,
@@ -33,6 +37,7 @@ class BuildOptions:
     """What the user asked for (paths as given)."""
 
     __slots__ = (
+        "arch",
         "full_stdlib",
         "handler",
         "include_stdlib",
@@ -59,6 +64,7 @@ class BuildOptions:
         include_stdlib: list[str] | None = None,
         full_stdlib: bool = False,
         precompile: bool = True,
+        arch: str = "x86_64",
     ) -> None:
         self.handler = handler
         self.src = src
@@ -71,12 +77,14 @@ class BuildOptions:
         self.include_stdlib = list(include_stdlib or [])  # stdlib modules shipped though no import names them
         self.full_stdlib = full_stdlib  # ship the whole standard library, as plain Nuitka does
         self.precompile = precompile  # compile in the code the libraries generate on import (precompile)
+        self.arch = arch  # Lambda's architecture name: x86_64 or arm64 (cross-compiled, see arm64)
 
 
 class BuildResult:
     """What a build made, for the summary and for tests."""
 
     __slots__ = (
+        "arch",
         "compile_seconds",
         "data_files",
         "file_count",
@@ -126,17 +134,25 @@ def check_glibc(root: str, target: toolchain.Target) -> tuple[int, ...] | None:
 
 
 def preflight(options: BuildOptions):
-    """Every check that needs no compiling: (handler spec, target, toolchain, runtime root) or BuildError."""
+    """Every check that needs no compiling: (handler spec, target, toolchain, runtime root) or BuildError.
+    An arm64 build's toolchain is None here: it needs the cross-built CPython (arm64.prepare)."""
     spec = check_handler(options.handler, options.src)
     if options.target not in toolchain.TARGETS:
         raise BuildError(
             f"--target {options.target!r} is unknown: choose one of {', '.join(toolchain.TARGETS)}"
         )
     target = toolchain.TARGETS[options.target]
+    arch = arches.check_arch(options.arch)
     if options.requirements is not None and not os.path.isfile(options.requirements):
         raise BuildError(f"--requirements {options.requirements}: no such file")
     toolchain.require_build_tools()
-    tools = toolchain.choose_toolchain(target)
+    if arch.lambda_name == "arm64":
+        arches.check_host()
+        arm64.check_target(target)
+        toolchain.require_zig("arm64 builds cross-compile with zig")
+        tools = None
+    else:
+        tools = toolchain.choose_toolchain(target)
     runtime_root = package_root()
     check_runtime(runtime_root)
     return spec, target, tools, runtime_root
@@ -242,11 +258,15 @@ def cold_start_options(options: BuildOptions, spec, python_path: list[str], out)
 def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     """Build `options.handler` from `options.src` into `<out>/function.zip`; BuildError on any problem."""
     spec, target, tools, runtime_root = preflight(options)
+    arch = arches.ARCHES[options.arch]
     src = os.path.abspath(options.src)
     work = os.path.abspath(options.work)
     out_dir = os.path.abspath(options.out)
     os.makedirs(work, exist_ok=True)
     os.makedirs(out_dir, exist_ok=True)
+    cross = None
+    if tools is None:
+        tools, cross = arm64.prepare(target, work, out, options.quiet)
     skip = [out_dir, work] + ([os.path.abspath(options.requirements)] if options.requirements else [])
     shipped = datafiles.data_files(src, tuple(skip))
 
@@ -272,11 +292,16 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     faster_start, precompiled = cold_start_options(options, spec, python_path, out)
     extra += faster_start
     patched = deferred_inspect_nuitka(work, out, options.quiet)
+    if cross is not None:
+        arm64.require_patched(patched)
     env, compiler = compiler_setup(tools, work, python_path)
     if patched:
         env["PYTHONPATH"] = os.pathsep.join([patched, env["PYTHONPATH"]])
     if not options.quiet:
-        print(f"building {spec} from {options.src} for {target.runtime} with {compiler}", file=out)
+        print(
+            f"building {spec} from {options.src} for {target.runtime} on {arch.lambda_name} with {compiler}",
+            file=out,
+        )
         if left_out:
             print(
                 f"leaving out {len(left_out)} standard-library modules the function cannot import "
@@ -290,11 +315,14 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     if not os.path.isfile(os.path.join(dist, "bootstrap")):
         raise BuildError(f"Nuitka finished but {dist}/bootstrap is missing; see {work}/nuitka.log")
 
+    if cross is not None:
+        arm64.finish(dist, arch, cross, python_path, work)
     datafiles.copy_data_files(src, shipped, dist)
     floor = check_glibc(dist, target)
     zip_path = os.path.join(out_dir, ZIP_NAME)
     count = package.write_zip(dist, zip_path)
     return BuildResult(
+        arch=arch,
         compile_seconds=compile_seconds,
         data_files=shipped,
         file_count=count,
