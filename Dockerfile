@@ -11,6 +11,13 @@
 #   docker build --network host --target image -t hello-native .        # container image
 #   --build-arg SRC=path/in/context HANDLER=app.handler REQUIREMENTS=path/requirements.txt TARGET=al2023
 #
+# arm64 (Graviton): add --platform linux/arm64. The build then runs inside the base's arm64 variant and
+# build.py builds for the machine it runs on, so the zip is for `--architectures arm64`. On an x86_64 host
+# that needs qemu registered with the kernel (binfmt_misc: `apt-get install qemu-user-static binfmt-support`,
+# or `docker run --privileged --rm tonistiigi/binfmt --install arm64`), and everything in the build runs
+# emulated: much slower than `python build.py --arch arm64` on the host, which cross-compiles.
+#   docker build --platform linux/arm64 --network host --output type=local,dest=dist .
+#
 # A base whose glibc is newer than the target's builds with zig pinned to the target glibc, but the
 # libraries its Python links must not need a newer one: Debian 12's libexpat needs GLIBC_2.36, so Debian 12
 # cannot build for al2023 (the link fails, naming the symbol); Ubuntu 22.04 can (tested).

@@ -260,3 +260,38 @@ def test_a_bootstrap_asking_for_another_loader_is_refused(tmp_path):
     )
     with pytest.raises(BuildError, match=r"asks for the dynamic loader /lib/ld-musl-aarch64\.so\.1"):
         cross_dist.check_machine(str(dist), ARM64)
+
+
+# Which builds a host can make
+
+
+def test_an_arm64_host_builds_arm64_natively_with_zig_for_aarch64(monkeypatch):
+    from lambda_native.builder import arch, toolchain
+    from lambda_native.builder.toolchain import TARGETS, choose_toolchain
+
+    monkeypatch.setattr(arch.platform, "machine", lambda: "aarch64")
+    assert arch.host_arch() is ARM64
+    monkeypatch.setattr(toolchain, "host_glibc", lambda: (2, 36))
+    tools = choose_toolchain(TARGETS["al2023"], ARM64.triple_cpu)
+    assert tools.env["LDFLAGS"] == "-target aarch64-linux-gnu.2.34"
+
+
+def test_an_arm64_host_cannot_build_x86_64_and_says_where_to(monkeypatch, tmp_path):
+    from lambda_native.builder import arch
+    from lambda_native.builder.pipeline import BuildOptions, preflight
+
+    monkeypatch.setattr(arch.platform, "machine", lambda: "aarch64")
+    src = tmp_path / "fn"
+    src.mkdir()
+    (src / "app.py").write_text("def handler(event, context):\n    return event\n")
+    options = BuildOptions("app.handler", str(src), str(tmp_path / "out"), str(tmp_path / "w"), arch="x86_64")
+    with pytest.raises(BuildError, match="--arch x86_64 cannot be built on this arm64 machine"):
+        preflight(options)
+
+
+def test_an_unknown_host_cpu_is_named(monkeypatch):
+    from lambda_native.builder import arch
+
+    monkeypatch.setattr(arch.platform, "machine", lambda: "riscv64")
+    with pytest.raises(BuildError, match=r"x86_64 or arm64 Linux hosts only \(this one is riscv64\)"):
+        arch.host_arch()

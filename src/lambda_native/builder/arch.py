@@ -1,7 +1,8 @@
 """The CPU architectures a build can target: Lambda's `--architectures` names and what each means here.
 
-Builds run on x86_64 hosts. x86_64 compiles natively; arm64 cross-compiles with zig against an aarch64
-CPython of the host Python's exact version (cross_python), and its executables need qemu to run here.
+A build for the host's own architecture compiles natively (an arm64 host, or Docker's --platform
+linux/arm64, builds arm64 natively). On an x86_64 host, arm64 cross-compiles with zig against an aarch64
+CPython of the host Python's exact version (cross_python), and its executables need qemu to run there.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ ARCHES = {
     ),
 }
 
-HOST = "x86_64"
+# `uname -m` -> Lambda's name.
+MACHINES = {"x86_64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
 
 
 def check_arch(name: str) -> Arch:
@@ -57,7 +59,9 @@ def check_arch(name: str) -> Arch:
     return ARCHES[name]
 
 
-def check_host() -> None:
-    """BuildError unless this is an x86_64 host, the only kind builds run on."""
-    if platform.machine() != HOST:
-        raise BuildError(f"builds run on x86_64 Linux hosts only (this one is {platform.machine()})")
+def host_arch() -> Arch:
+    """This machine's architecture, or a BuildError when builds cannot run on it."""
+    name = MACHINES.get(platform.machine())
+    if name is None:
+        raise BuildError(f"builds run on x86_64 or arm64 Linux hosts only (this one is {platform.machine()})")
+    return ARCHES[name]

@@ -41,9 +41,9 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--arch",
-        default="x86_64",
-        help="the Lambda architecture to build for: x86_64 (default) or arm64 (Graviton; cross-compiled "
-        "here against an aarch64 build of this Python, made once and cached)",
+        help="the Lambda architecture to build for: x86_64 or arm64 (Graviton); default: this machine's. "
+        "arm64 on an x86_64 machine is cross-compiled against an aarch64 build of this Python, made once "
+        "and cached",
     )
     p.add_argument("--out", default="dist", help="where function.zip goes (default: dist)")
     p.add_argument(

@@ -64,7 +64,7 @@ class BuildOptions:
         include_stdlib: list[str] | None = None,
         full_stdlib: bool = False,
         precompile: bool = True,
-        arch: str = "x86_64",
+        arch: str | None = None,
     ) -> None:
         self.handler = handler
         self.src = src
@@ -77,7 +77,7 @@ class BuildOptions:
         self.include_stdlib = list(include_stdlib or [])  # stdlib modules shipped though no import names them
         self.full_stdlib = full_stdlib  # ship the whole standard library, as plain Nuitka does
         self.precompile = precompile  # compile in the code the libraries generate on import (precompile)
-        self.arch = arch  # Lambda's architecture name: x86_64 or arm64 (cross-compiled, see arm64)
+        self.arch = arch  # Lambda's name, x86_64 or arm64 (None: this machine's); see arch and arm64
 
 
 class BuildResult:
@@ -142,17 +142,22 @@ def preflight(options: BuildOptions):
             f"--target {options.target!r} is unknown: choose one of {', '.join(toolchain.TARGETS)}"
         )
     target = toolchain.TARGETS[options.target]
-    arch = arches.check_arch(options.arch)
+    host = arches.host_arch()
+    arch = arches.check_arch(options.arch or host.lambda_name)
     if options.requirements is not None and not os.path.isfile(options.requirements):
         raise BuildError(f"--requirements {options.requirements}: no such file")
     toolchain.require_build_tools()
-    if arch.lambda_name == "arm64":
-        arches.check_host()
+    if arch is host:
+        tools = toolchain.choose_toolchain(target, arch.triple_cpu)
+    elif arch.lambda_name == "arm64":
         arm64.check_target(target)
         toolchain.require_zig("arm64 builds cross-compile with zig")
         tools = None
     else:
-        tools = toolchain.choose_toolchain(target)
+        raise BuildError(
+            f"--arch {arch.lambda_name} cannot be built on this {host.lambda_name} machine: build on an "
+            f"{arch.lambda_name} machine, or in Docker with --platform linux/amd64"
+        )
     runtime_root = package_root()
     check_runtime(runtime_root)
     return spec, target, tools, runtime_root
@@ -258,7 +263,7 @@ def cold_start_options(options: BuildOptions, spec, python_path: list[str], out)
 def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     """Build `options.handler` from `options.src` into `<out>/function.zip`; BuildError on any problem."""
     spec, target, tools, runtime_root = preflight(options)
-    arch = arches.ARCHES[options.arch]
+    arch = arches.ARCHES[options.arch or arches.host_arch().lambda_name]
     src = os.path.abspath(options.src)
     work = os.path.abspath(options.work)
     out_dir = os.path.abspath(options.out)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import platform
 import shlex
 import shutil
 import sys
@@ -95,14 +94,14 @@ def find_zig() -> str | None:
     return None
 
 
-def zig_toolchain(target: Target) -> Toolchain:
+def zig_toolchain(target: Target, cpu: str = "x86_64") -> Toolchain:
     """Nuitka with `--zig`, linking against the target's glibc whatever the host has."""
     zig = require_zig(
         f"this host's glibc is newer than {target.name}'s ({format_version(target.glibc)}), so a build "
         "with the host compiler would not start on Lambda; the build pins the target glibc with zig",
         f", or build in Docker: {DOCKER_HINT.format(stage=target.stage)}",
     )
-    triple = f"x86_64-linux-gnu.{format_version(target.glibc)}"
+    triple = f"{cpu}-linux-gnu.{format_version(target.glibc)}"
     # Nuitka's --zig runs `zig cc` without a target; CFLAGS/LDFLAGS are appended to its compile and link
     # lines, and zig then links against stubs of exactly this glibc version.
     flags = f"-target {triple}"
@@ -171,10 +170,9 @@ def multiarch_flags() -> tuple[list[str], list[str]]:
     return ["-idirafter", parent], (["-L" + libdir] if libdir else [])
 
 
-def choose_toolchain(target: Target) -> Toolchain:
-    """The host compiler when the host's glibc is not newer than the target's, else zig pinned to it."""
-    if platform.machine() != "x86_64":
-        raise BuildError(f"builds run on x86_64 Linux hosts only (this one is {platform.machine()})")
+def choose_toolchain(target: Target, cpu: str = "x86_64") -> Toolchain:
+    """For a build on a `cpu` host for the same CPU: the host compiler when the host's glibc is not newer
+    than the target's, else zig pinned to it."""
     host = host_glibc()
     if host is None:
         raise BuildError("this host's C library is not glibc; build on a glibc Linux (or in Docker)")
@@ -190,7 +188,7 @@ def choose_toolchain(target: Target) -> Toolchain:
             + DOCKER_HINT.format(stage=target.stage)
             + " --build-arg BASE_IMAGE=public.ecr.aws/lambda/provided:al2 (or deploy to provided.al2023)"
         )
-    return zig_toolchain(target)
+    return zig_toolchain(target, cpu)
 
 
 def require_build_tools() -> None:
