@@ -25,25 +25,50 @@ from lambda_native.builder.glibc import elf_files
 from lambda_native.builder.requirements import download_wheel
 from lambda_native.builder.toolchain import tool_path
 
-# Libraries of glibc itself (and the kernel's vDSO): Lambda's OS provides them, so they are never shipped.
+# Libraries never shipped, by name before ".so": the x86_64 build's rule (Nuitka's own list of what the
+# target provides: glibc's libraries, libstdc++, zlib), with the aarch64 loader added.
 SYSTEM_LIBS = frozenset(
     {
-        "libc.so.6",
-        "libm.so.6",
-        "libpthread.so.0",
-        "libdl.so.2",
-        "librt.so.1",
-        "libutil.so.1",
-        "libresolv.so.2",
-        "libanl.so.1",
-        "libnsl.so.1",
-        "libcrypt.so.1",
-        "libBrokenLocale.so.1",
-        "ld-linux-aarch64.so.1",
-        "ld-linux-x86-64.so.2",
-        "linux-vdso.so.1",
+        "linux-vdso",
+        "libc",
+        "libpthread",
+        "libm",
+        "libdl",
+        "libBrokenLocale",
+        "libSegFault",
+        "libanl",
+        "libcidn",
+        "libcrypt",
+        "libmemusage",
+        "libmvec",
+        "libnsl",
+        "libnss3",
+        "libnssutil3",
+        "libnss_compat",
+        "libnss_db",
+        "libnss_dns",
+        "libnss_files",
+        "libnss_hesiod",
+        "libnss_nis",
+        "libnss_nisplus",
+        "libpcprofile",
+        "libresolv",
+        "librt",
+        "libthread_db-1.0",
+        "libthread_db",
+        "libutil",
+        "libstdc++",
+        "libdrm",
+        "libz",
+        "ld-linux-x86-64",
+        "ld-linux-aarch64",
     }
 )
+
+
+def is_system_library(name: str) -> bool:
+    """True for `libc.so.6`, `libstdc++.so.6`...: provided by Lambda's OS, never shipped."""
+    return name.split(".so", 1)[0] in SYSTEM_LIBS
 
 
 class Retargeted:
@@ -187,7 +212,7 @@ class Retargeter:
         while pending:
             info = pending.pop()
             for needed in info.needed:
-                if needed in SYSTEM_LIBS or os.path.exists(os.path.join(self.dist, needed)):
+                if is_system_library(needed) or os.path.exists(os.path.join(self.dist, needed)):
                     continue
                 source = next(
                     (

@@ -44,6 +44,7 @@ DEB_PACKAGES = (
     "libsqlite3-0",
     "uuid-dev",
     "libuuid1",
+    "libgcc-s1",  # not built against: shipped for packages' modules that need it (Rust and C++ ones)
 )
 STATIC_LIBS = {
     "libz.a": "libz.a",
@@ -51,7 +52,7 @@ STATIC_LIBS = {
     "liblzma.a": "liblzma.a",
     "libffi_pic.a": "libffi.a",
 }
-SHARED_LIBS = ("libssl.so.3", "libcrypto.so.3", "libsqlite3.so.0", "libuuid.so.1")
+SHARED_LIBS = ("libssl.so.3", "libcrypto.so.3", "libsqlite3.so.0", "libuuid.so.1", "libgcc_s.so.1")
 
 # Answers configure cannot find out by running a program when cross-compiling.
 CONFIGURE_CACHE = ("ac_cv_file__dev_ptmx=yes", "ac_cv_file__dev_ptc=no", "ac_cv_buggy_getaddrinfo=no")
@@ -126,7 +127,7 @@ def ensure_cross_python(zig: str, glibc: str, cache: str, work: str, out, quiet:
     prefix = os.path.join(build_dir, "prefix")
     log_path = os.path.join(build_dir, "build.log")
     with open(log_path, "w", encoding="utf-8") as log:
-        env = build_env(tools)
+        env = build_env(tools, build_dir)
         run(configure_command(source, prefix, tools, include, lib), source, env, log, log_path)
         static = write_setup_local(source)
         jobs = str(os.cpu_count() or 1)
@@ -199,10 +200,13 @@ def build_python() -> str:
     return getattr(sys, "_base_executable", None) or sys.executable
 
 
-def build_env(tools: dict[str, str]) -> dict[str, str]:
-    """The environment configure and make run in: the wrappers first on PATH, no stray Python settings."""
+def build_env(tools: dict[str, str], build_dir: str) -> dict[str, str]:
+    """The environment configure and make run in: the wrappers first on PATH, no stray Python settings,
+    ccache told to hash paths below `build_dir` relative to it (so a build in another folder hits)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON") and k not in ("CC", "CFLAGS")}
     env["PATH"] = os.pathsep.join([os.path.dirname(tools["cc"]), env.get("PATH", "")])
+    env.setdefault("CCACHE_BASEDIR", build_dir)
+    env.setdefault("CCACHE_NOHASHDIR", "1")
     return env
 
 
