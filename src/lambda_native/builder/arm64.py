@@ -10,8 +10,9 @@ qemu-user: emulated Python runs about 11 times slower, so only the executables' 
 from __future__ import annotations
 
 import os
+import shutil
 
-from lambda_native.builder import cross_dist, cross_python, toolchain
+from lambda_native.builder import cross_dist, cross_python, debian, toolchain
 from lambda_native.builder.arch import Arch
 from lambda_native.builder.errors import BuildError
 
@@ -45,6 +46,34 @@ def prepare(target: toolchain.Target, work: str, out, quiet: bool):
     return toolchain.cross_toolchain(target, cross), cross
 
 
+# Libraries packages' modules need that the cross build does not link: Rust and C++ wheels need
+# libgcc_s.so.1. Debian 12's needs _dl_find_object@GLIBC_2.35, newer than al2023's; Debian 11's does not.
+SUPPORT_RELEASE = "bullseye"
+SUPPORT_LIBS = {"libgcc-s1": "libgcc_s.so.1"}
+
+
+def support_libraries(cache: str) -> str:
+    """A folder holding SUPPORT_LIBS for aarch64, fetched from Debian once."""
+    archive = debian.Archive("arm64", os.path.join(cache, "debian"), release=SUPPORT_RELEASE)
+    versions = "-".join(archive.version(name) for name in sorted(SUPPORT_LIBS))
+    folder = os.path.join(cache, "support-libs", f"{SUPPORT_RELEASE}-arm64-{versions}")
+    if os.path.isdir(folder):
+        return folder
+    unpacked = folder + ".unpacked"
+    shutil.rmtree(unpacked, ignore_errors=True)
+    archive.unpack(sorted(SUPPORT_LIBS), unpacked)
+    os.makedirs(folder + ".tmp", exist_ok=True)
+    for name in SUPPORT_LIBS.values():
+        found = [os.path.join(unpacked, top, "aarch64-linux-gnu", name) for top in ("lib", "usr/lib")]
+        source = next((path for path in found if os.path.exists(path)), None)
+        if source is None:
+            raise BuildError(f"Debian {SUPPORT_RELEASE}'s arm64 packages did not provide {name}")
+        shutil.copyfile(os.path.realpath(source), os.path.join(folder + ".tmp", name))
+    shutil.rmtree(unpacked)
+    os.replace(folder + ".tmp", folder)
+    return folder
+
+
 def require_patched(patched: str | None) -> None:
     """BuildError unless the patched Nuitka (which can link the aarch64 libpython) is in use."""
     if patched is None:
@@ -56,8 +85,8 @@ def require_patched(patched: str | None) -> None:
 
 def finish(dist: str, arch: Arch, cross, python_path: list[str], work: str) -> cross_dist.Retargeted:
     """Swap the host's extension modules and libraries in `dist` for aarch64 ones, then check every file."""
-    done = cross_dist.retarget(
-        dist, arch, cross, python_path, os.path.join(work, "wheels-" + arch.lambda_name)
-    )
+    wheels = os.path.join(work, "wheels-" + arch.lambda_name)
+    support = support_libraries(cache_dir())
+    done = cross_dist.retarget(dist, arch, cross, python_path, wheels, [support])
     cross_dist.check_machine(dist, arch)
     return done

@@ -118,10 +118,13 @@ def target_file(unpacked: str, relative_dir: str, stem: str, machine: str) -> st
 class Retargeter:
     """Swaps one dist's host files for the target's; see the module's docstring."""
 
-    __slots__ = ("arch", "cross", "dist", "done", "search_path", "unpacked", "wheels")
+    __slots__ = ("arch", "cross", "dist", "done", "libraries", "search_path", "unpacked", "wheels")
 
-    def __init__(self, dist: str, arch: Arch, cross, search_path: list[str], wheels: str) -> None:
+    def __init__(
+        self, dist: str, arch: Arch, cross, search_path: list[str], wheels: str, libraries: list[str]
+    ) -> None:
         self.dist = dist
+        self.libraries = libraries  # more folders of the target's libraries, after the cross build's
         self.arch = arch
         self.cross = cross
         self.search_path = search_path
@@ -201,7 +204,7 @@ class Retargeter:
     def library_folders(self) -> list[str]:
         """Where the target's libraries are looked for: the cross build's, then the wheels' own
         (auditwheel keeps them in `<package>.libs` folders)."""
-        folders = [self.cross.lib]
+        folders = [self.cross.lib, *self.libraries]
         for unpacked in self.unpacked.values():
             folders += sorted(glob.glob(os.path.join(unpacked, "*.libs")))
         return folders
@@ -233,9 +236,12 @@ class Retargeter:
                 pending.append(read_elf(dest))
 
 
-def retarget(dist: str, arch: Arch, cross, python_path: list[str], wheels: str) -> Retargeted:
-    """Make every ELF file in `dist` one for `arch`; see the module's docstring."""
-    return Retargeter(dist, arch, cross, [*python_path, *sys.path], wheels).run()
+def retarget(
+    dist: str, arch: Arch, cross, python_path: list[str], wheels: str, libraries: list[str] | None = None
+) -> Retargeted:
+    """Make every ELF file in `dist` one for `arch`, shipping libraries also from the folders
+    `libraries`; see the module's docstring."""
+    return Retargeter(dist, arch, cross, [*python_path, *sys.path], wheels, list(libraries or [])).run()
 
 
 def check_machine(dist: str, arch: Arch) -> None:

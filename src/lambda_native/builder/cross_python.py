@@ -44,7 +44,6 @@ DEB_PACKAGES = (
     "libsqlite3-0",
     "uuid-dev",
     "libuuid1",
-    "libgcc-s1",  # not built against: shipped for packages' modules that need it (Rust and C++ ones)
 )
 STATIC_LIBS = {
     "libz.a": "libz.a",
@@ -52,7 +51,7 @@ STATIC_LIBS = {
     "liblzma.a": "liblzma.a",
     "libffi_pic.a": "libffi.a",
 }
-SHARED_LIBS = ("libssl.so.3", "libcrypto.so.3", "libsqlite3.so.0", "libuuid.so.1", "libgcc_s.so.1")
+SHARED_LIBS = ("libssl.so.3", "libcrypto.so.3", "libsqlite3.so.0", "libuuid.so.1")
 
 # Answers configure cannot find out by running a program when cross-compiling.
 CONFIGURE_CACHE = ("ac_cv_file__dev_ptmx=yes", "ac_cv_file__dev_ptc=no", "ac_cv_buggy_getaddrinfo=no")

@@ -64,15 +64,16 @@ def parse_packages(text: str) -> dict[str, dict[str, str]]:
 class Archive:
     """One Debian release's packages for one architecture, with downloads kept in `cache`."""
 
-    __slots__ = ("arch", "cache", "packages")
+    __slots__ = ("arch", "cache", "packages", "release")
 
-    def __init__(self, arch: str, cache: str) -> None:
+    def __init__(self, arch: str, cache: str, release: str = RELEASE) -> None:
         self.arch = arch
         self.cache = cache
+        self.release = release
         os.makedirs(cache, exist_ok=True)
-        index = os.path.join(cache, f"Packages-{RELEASE}-{arch}.xz")
+        index = os.path.join(cache, f"Packages-{release}-{arch}.xz")
         if not os.path.isfile(index):
-            download(f"{MIRROR}/dists/{RELEASE}/main/binary-{arch}/Packages.xz", index)
+            download(f"{MIRROR}/dists/{release}/main/binary-{arch}/Packages.xz", index)
         try:
             with lzma.open(index) as f:
                 self.packages = parse_packages(f.read().decode("utf-8", "replace"))
@@ -89,7 +90,7 @@ class Archive:
     def _fields(self, name: str) -> dict[str, str]:
         fields = self.packages.get(name)
         if fields is None:
-            raise BuildError(f"Debian {RELEASE} has no package {name} for {self.arch}")
+            raise BuildError(f"Debian {self.release} has no package {name} for {self.arch}")
         return fields
 
     def fetch(self, name: str) -> str:
