@@ -12,6 +12,8 @@ import orjson
 import pytest
 
 from lambda_native.builder import glibc
+from lambda_native.builder.arch import ARCHES
+from lambda_native.builder.cross_dist import check_machine
 from lambda_native.emulator import Function
 
 pytestmark = pytest.mark.native
@@ -29,6 +31,13 @@ def test_glibc_floor_fits_al2023(task_root):
     needs = glibc.scan_tree(task_root)
     assert needs, "a native build has ELF files"
     assert glibc.floor_of(needs) <= (2, 34), [n.describe() for n in needs[:3]]
+
+
+def test_the_default_build_here_is_x86_64_throughout_and_runs_without_emulation(task_root):
+    check_machine(task_root, ARCHES["x86_64"])  # every ELF file x86_64, bootstrap's loader Lambda's
+    with Function(task_root) as fn:
+        assert fn.package.emulator is None
+        assert "emulated" not in fn.invoke(b"{}").report
 
 
 def test_invoke_succeeds_and_reads_the_data_file(native_zip):
