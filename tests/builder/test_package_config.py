@@ -23,9 +23,18 @@ def test_with_a_table_the_stdlib_generators_get_the_precompiled_lookups(tmp_path
     )
     assert config["pydantic.plugin._loader"]["replacements_plain"] == {
         "import importlib.metadata as importlib_metadata": (
-            "from lambda_native.runtime import metadata as importlib_metadata"
+            "import lambda_native.runtime.metadata as importlib_metadata"
         )
     }
+
+
+def test_every_line_the_configuration_adds_imports_what_it_names(tmp_path):
+    config = entries(package_config.write(str(tmp_path), precompiled=True))
+    added = [entry["append_plain"] for name, entry in config.items() if "append_plain" in entry]
+    added += [new for entry in config.values() for new in entry.get("replacements_plain", {}).values()]
+    assert len(added) == 3
+    for line in added:
+        exec(line, {})  # an ImportError here would be a module compiled into every cold start, failing
 
 
 def test_without_a_table_only_pydantic_is_changed(tmp_path):

@@ -28,6 +28,7 @@ from lambda_native.builder import (
 )
 from lambda_native.builder.errors import BuildError
 from lambda_native.builder.handler import check_handler
+from lambda_native.runtime import on_demand
 
 ZIP_NAME = "function.zip"
 RUNTIME_MODULE = "lambda_native.runtime.bootstrap"
@@ -201,19 +202,15 @@ def stdlib_options(options: BuildOptions, spec, entry: str, python_path: list[st
     return [f"--nofollow-import-to={name}" for name in stdlib_trim.left_out(needed, options.include_stdlib)]
 
 
-# Runtime modules that stand in for library code only a source change imports (package_config): Nuitka
-# compiles them when that changed source is compiled in, and only then, so their own imports (metadata's
-# importlib.metadata, with zipfile, email, csv...) are not shipped with every function.
-ON_DEMAND_RUNTIME = frozenset({"metadata.py", "precompiled.py"})
-
-
 def runtime_modules() -> list[str]:
-    """The runtime's modules (`lambda_native.runtime.bootstrap`, ...), all compiled in but those on demand."""
+    """The runtime's modules (`lambda_native.runtime.bootstrap`, ...), all compiled in but those compiled
+    only on demand (runtime/on_demand.py)."""
     folder = os.path.join(package_root(), "lambda_native", "runtime")
+    modules = ("lambda_native.runtime." + name[:-3] for name in os.listdir(folder) if name.endswith(".py"))
     return sorted(
-        "lambda_native.runtime." + name[:-3]
-        for name in os.listdir(folder)
-        if name.endswith(".py") and name != "__init__.py" and name not in ON_DEMAND_RUNTIME
+        name
+        for name in modules
+        if name != "lambda_native.runtime.__init__" and name not in on_demand.ON_DEMAND
     )
 
 

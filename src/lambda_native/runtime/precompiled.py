@@ -18,7 +18,7 @@ import builtins
 import marshal
 
 # The generated module the build compiles in: CODES, the marshalled {(mode, source): code object} table.
-CODES_MODULE = "lambda_native_precompiled_codes"
+from lambda_native.runtime.on_demand import CODES_MODULE
 
 _codes = None
 
