@@ -27,76 +27,17 @@ import statistics
 import subprocess
 import sys
 
-from lambda_native.builder.precompile import RECORDERS
-
-# Records every source dataclasses and typing compile while `app` imports, as the native build does.
-_SOURCES = (
-    r"""
-import builtins, dataclasses, json, typing
-sources = []
-def keep(mode, source):
-    sources.append([mode, source])
-"""
-    + RECORDERS
-    + r"""
-import app
-print(json.dumps(sources))
-"""
-)
-
-_LOAD = r"""
-import sys, time
-before = set(sys.modules)
-t0 = time.perf_counter()
-import app
-total = time.perf_counter() - t0
-mods = []
-for name, module in list(sys.modules.items()):
-    if name in before:
-        continue
-    spec = getattr(module, "__spec__", None)
-    if spec is None or spec.origin in (None, "built-in", "frozen") or not hasattr(module, "__file__"):
-        continue
-    parent = name.rpartition(".")[0]
-    path = getattr(sys.modules.get(parent), "__path__", None) if parent else None
-    mods.append([name, spec.origin, list(path) if path is not None else None])
-import json
-print(json.dumps({"total": total, "modules": mods}))
-"""
-
-_FIND_AND_READ = r"""
-import importlib.machinery, json, sys, time
-loaded = json.loads(sys.stdin.read())
-mods = loaded["modules"]
-t0 = time.perf_counter()
-for mode, source in loaded["sources"]:
-    compile(source, "<string>", mode, dont_inherit=True)
-generated = time.perf_counter() - t0
-python = extension = 0.0
-for name, origin, path in mods:
-    if origin.endswith(".py"):
-        t0 = time.perf_counter()
-        spec = importlib.machinery.PathFinder.find_spec(name, path)
-        spec.loader.get_code(name)
-        python += time.perf_counter() - t0
-for name, origin, path in mods:
-    if not origin.endswith(".py") and name not in sys.modules:
-        t0 = time.perf_counter()
-        try:
-            __import__(name)
-        except Exception:
-            pass
-        extension += time.perf_counter() - t0
-print(json.dumps({"find_and_read": python, "extensions": extension, "generated": generated,
-    "python_modules": sum(1 for m in mods if m[1].endswith(".py"))}))
-"""
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _child(task: str, script: str, stdin: str | None = None) -> object:
-    """Run `script` in a fresh interpreter with `task` first on sys.path; its JSON output."""
+def _child(task: str, part: str, stdin: str | None = None) -> object:
+    """Run one part of benchmarks/breakdown_probe.py in a fresh interpreter over `task`; its JSON output.
+
+    `-E -s` as `-I` would, without `-I`'s leaving the current folder (here the checkout, where `-m` finds
+    the probe) off sys.path; the probe puts `task` in its place."""
     done = subprocess.run(
-        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {task!r}); {script}"],
-        cwd=task,
+        [sys.executable, "-E", "-s", "-m", "benchmarks.breakdown_probe", part, task],
+        cwd=CHECKOUT,
         input=stdin,
         capture_output=True,
         text=True,
@@ -109,9 +50,9 @@ def measure(task: str) -> dict:
     """One sample: total import time of `app`, and its find+read, generated-source and shared-library
     parts (seconds)."""
     task = os.path.abspath(task)
-    loaded = _child(task, _LOAD)
-    loaded["sources"] = _child(task, _SOURCES)
-    parts = _child(task, _FIND_AND_READ, json.dumps(loaded))
+    loaded = _child(task, "load")
+    loaded["sources"] = _child(task, "sources")
+    parts = _child(task, "find-and-read", json.dumps(loaded))
     return {
         "total": loaded["total"],
         "modules": len(loaded["modules"]),

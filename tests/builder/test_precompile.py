@@ -10,8 +10,8 @@ import textwrap
 
 import pytest
 
-from lambda_native.builder import precompile
-from lambda_native.runtime.precompiled import CODES_MODULE
+from lambda_native.builder import precompile, probe
+from lambda_native.runtime.on_demand import CODES_MODULE
 
 
 def write(folder, files: dict[str, str]) -> None:
@@ -139,10 +139,28 @@ def test_the_users_own_code_is_never_run(tmp_path):
     assert not marker.exists()
 
 
-def test_a_failing_import_records_what_the_others_generate(tmp_path):
+def test_a_failing_import_records_what_the_others_generate_and_is_named(tmp_path):
     out, path = library(tmp_path, SHAPES)
     recorded = precompile.record(["import not_installed_anywhere", "import lib"], path, out)
     assert recorded.count > 4
+    assert recorded.failed == [
+        ("import not_installed_anywhere", "ModuleNotFoundError: No module named 'not_installed_anywhere'")
+    ]
+
+
+def test_modules_a_library_loads_by_name_are_reported(tmp_path):
+    site = tmp_path / "site"
+    write(
+        site,
+        {
+            "plugins/__init__.py": "import importlib\nLOADED = importlib.import_module('plugins.' + 'csv_out')\n",
+            "plugins/csv_out.py": "import csv\nprint('a library printing on stdout')\n",
+        },
+    )
+    recorded = precompile.record(["import plugins"], [str(site)], str(tmp_path / "codes.marshal"))
+    assert recorded.failed == []
+    assert {"plugins", "plugins.csv_out", "csv", "_csv"} <= set(recorded.loaded)
+    assert "lambda_native.builder.import_probe" not in recorded.loaded
 
 
 def test_an_import_that_kills_the_interpreter_means_no_table_and_a_reason(tmp_path):
@@ -153,7 +171,7 @@ def test_an_import_that_kills_the_interpreter_means_no_table_and_a_reason(tmp_pa
 
 
 def test_an_import_that_hangs_is_not_waited_for(tmp_path, monkeypatch):
-    monkeypatch.setattr(precompile, "RECORD_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(probe, "TIMEOUT_SECONDS", 1)
     out, path = library(tmp_path, "import time\ntime.sleep(60)\n")
     recorded = precompile.record(["import lib"], path, out)
     assert recorded.path is None

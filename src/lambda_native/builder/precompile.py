@@ -14,58 +14,12 @@ fails or hangs means no table, and a note.
 from __future__ import annotations
 
 import ast
-import json
 import os
-import subprocess
-import sys
 
 from lambda_native.builder.handler import find_module_file
+from lambda_native.builder.probe import run_probe
 from lambda_native.builder.stdlib_trim import imported_from, is_skipped_block, parse_file
-from lambda_native.runtime.precompiled import CODES_MODULE
-
-# A library import that takes this long at build time is not waited for.
-RECORD_TIMEOUT_SECONDS = 120
-
-# Shadows `exec` in dataclasses and `compile` in typing with recorders that pass each source the native
-# build can precompile (as runtime/precompiled.py looks them up) to `keep(mode, source)`, which the
-# script running it defines; benchmarks.breakdown runs it too.
-RECORDERS = r"""
-def record_exec(source, globals=None, locals=None, /):
-    if type(source) is str:
-        keep("exec", source)
-    return builtins.exec(source, globals, locals)
-def record_compile(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, **options):
-    if type(source) is str and filename == "<string>" and not flags and optimize == -1 and not options:
-        keep(mode, source)
-    return builtins.compile(source, filename, mode, flags, dont_inherit, optimize, **options)
-dataclasses.exec, typing.compile = record_exec, record_compile
-"""
-
-# Run in the child: record, run each import statement, and write the table.
-_RECORD = (
-    r"""
-import builtins, dataclasses, json, marshal, sys, typing
-codes = {}
-def keep(mode, source):
-    if (mode, source) not in codes:
-        try:
-            codes[mode, source] = builtins.compile(source, "<string>", mode, dont_inherit=True)
-        except SyntaxError:
-            pass
-"""
-    + RECORDERS
-    + r"""
-for statement in json.loads(sys.stdin.read()):
-    try:
-        builtins.exec(statement, {"__name__": "__lambda_native_build__"})
-    except BaseException:
-        pass
-del dataclasses.exec, typing.compile
-with open(sys.argv[1], "wb") as out:
-    out.write(marshal.dumps(codes))
-print(len(codes))
-"""
-)
+from lambda_native.runtime.on_demand import CODES_MODULE
 
 
 def installed_names(src: str) -> frozenset[str]:
@@ -150,39 +104,26 @@ def library_imports(src: str, modules: list[str]) -> list[str]:
 
 
 class Recorded:
-    """What recording made: the table's path and its number of sources, or why there is none."""
+    """What recording made: the table's path and its number of sources (or why there is none), the
+    modules the libraries loaded and the import statements that raised, with their error."""
 
-    __slots__ = ("count", "path", "reason")
+    __slots__ = ("count", "failed", "loaded", "path", "reason")
 
-    def __init__(self, path: str | None, count: int = 0, reason: str = "") -> None:
+    def __init__(self, path: str | None, count: int = 0, reason: str = "", loaded=(), failed=()) -> None:
         self.path = path
         self.count = count
         self.reason = reason
+        self.loaded = list(loaded)
+        self.failed = list(failed)
 
 
 def record(statements: list[str], python_path: list[str], out_path: str) -> Recorded:
-    """Run `statements` in a child interpreter and write the marshalled {(mode, source): code} table to
-    `out_path`; Recorded(None, reason=...) when the child fails or hangs."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(python_path), PYTHONDONTWRITEBYTECODE="1")
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", _RECORD, out_path],
-            input=json.dumps(statements),
-            cwd=os.path.dirname(out_path),
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=RECORD_TIMEOUT_SECONDS,
-        )
-    except subprocess.TimeoutExpired:
-        return Recorded(
-            None, reason=f"importing the function's libraries took over {RECORD_TIMEOUT_SECONDS} s"
-        )
-    last = done.stdout.strip().rpartition("\n")[2]
-    if done.returncode != 0 or not last.isdigit():
-        detail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-        return Recorded(None, reason=f"importing the function's libraries failed: {detail}")
-    return Recorded(out_path, int(last))
+    """Run `statements` in a child interpreter (builder/import_probe.py) and write the marshalled
+    {(mode, source): code} table to `out_path`; Recorded(None, reason=...) when the child fails or hangs."""
+    found = run_probe(statements, python_path, cwd=os.path.dirname(out_path), codes_path=out_path)
+    if found.reason:
+        return Recorded(None, reason=found.reason)
+    return Recorded(out_path, found.codes, loaded=found.loaded, failed=found.failed)
 
 
 def codes_module(table_path: str, folder: str) -> str:

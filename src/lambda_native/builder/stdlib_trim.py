@@ -16,9 +16,10 @@ from __future__ import annotations
 import ast
 import importlib.machinery
 import os
-import subprocess
 import sys
 import sysconfig
+
+from lambda_native.builder.probe import ProbeResult, run_probe
 
 # Kept whatever the scan says: codecs are looked up by name at run time (bytes.decode("latin-1")).
 ALWAYS_KEEP = frozenset({"encodings"})
@@ -37,18 +38,6 @@ NOT_FOLLOWED_FROM_STDLIB = frozenset(
         "trace", "turtle", "turtledemo", "unittest", "venv", "webbrowser",
     }
 )  # fmt: skip
-
-# Imports the modules named in argv and prints what that loaded beyond the interpreter's own start-up.
-_PROBE = """
-import sys
-before = set(sys.modules)
-for name in sys.argv[1:]:
-    try:
-        __import__(name)
-    except Exception:
-        pass
-print(sorted(set(sys.modules) - before))
-"""
 
 
 def _top(name: str) -> str:
@@ -179,14 +168,12 @@ class ImportScanner:
         return {name: spec.origin or "" for name, spec in self.specs.items() if spec is not None}
 
 
-def extension_imports(modules: list[str], search_path: list[str]) -> set[str]:
-    """What importing these (extension) modules loads, seen from a child interpreter: imports made from C."""
+def extension_imports(modules: list[str], search_path: list[str]) -> ProbeResult:
+    """What importing these (extension) modules loads, seen from a child interpreter (builder/probe.py):
+    imports made from C."""
     if not modules:
-        return set()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(search_path))
-    command = [sys.executable, "-c", _PROBE, *modules]
-    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
-    return set(ast.literal_eval(out))
+        return ProbeResult()
+    return run_probe([f"import {name}" for name in modules], search_path)
 
 
 def needed_modules(
@@ -203,7 +190,7 @@ def needed_modules(
     found = scanner.found()
     # Built-in and shared-library modules may import Python modules from C (`_decimal` imports `numbers`).
     not_source = sorted(name for name, origin in found.items() if not origin.endswith(".py"))
-    return set(found) | extension_imports(not_source, search_path)
+    return set(found) | set(extension_imports(not_source, search_path).loaded)
 
 
 def left_out(needed: set[str], include: list[str] | tuple[str, ...] = ()) -> list[str]:

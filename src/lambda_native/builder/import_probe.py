@@ -1,0 +1,58 @@
+"""Run in a child interpreter by the build: import the function's libraries and say what that loaded.
+
+`python -m lambda_native.builder.import_probe RESULT.json [CODES.marshal]` runs each import statement
+read (as a JSON list) from stdin, and writes to RESULT.json the modules the statements loaded and each
+statement that raised, with its error. With CODES.marshal it also records the sources `dataclasses` and
+`typing` compile meanwhile (builder/recorders.py) and writes the marshalled {(mode, source): code object}
+table there (builder/precompile.py).
+
+Modules loaded before the statements run (the interpreter's, runpy's and this module's own) are not
+reported: the build's static scan sees every import statement of the standard library that loads them.
+Results go to a file, not stdout, which a library may print on.
+"""
+
+import builtins
+import contextlib
+import json
+import sys
+
+
+def main(argv: list) -> int:
+    """Run the statements from stdin; write the results; 0 unless the arguments are wrong."""
+    if len(argv) not in (2, 3):
+        print(
+            "usage: python -m lambda_native.builder.import_probe RESULT.json [CODES.marshal]", file=sys.stderr
+        )
+        return 2
+    statements = json.loads(sys.stdin.read())
+    codes = {}
+    if len(argv) == 3:
+        from lambda_native.builder import recorders
+
+        def keep(mode, source):
+            if (mode, source) not in codes:
+                with contextlib.suppress(SyntaxError):
+                    codes[mode, source] = builtins.compile(source, "<string>", mode, dont_inherit=True)
+
+        recorders.install(keep)
+    before = set(sys.modules)
+    failed = []
+    for statement in statements:
+        try:
+            builtins.exec(statement, {"__name__": "__lambda_native_build__"})
+        except BaseException as exc:  # a library's import may raise anything, SystemExit included
+            failed.append([statement, f"{type(exc).__name__}: {exc}"])
+    loaded = [name for name in list(sys.modules) if name not in before]
+    if len(argv) == 3:
+        import marshal
+
+        recorders.uninstall()
+        with open(argv[2], "wb") as out:
+            out.write(marshal.dumps(codes))
+    with open(argv[1], "w", encoding="utf-8") as out:
+        json.dump({"loaded": loaded, "failed": failed, "codes": len(codes)}, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
