@@ -153,7 +153,7 @@ def test_modules_a_library_loads_by_name_are_reported(tmp_path):
     write(
         site,
         {
-            "plugins/__init__.py": "import importlib\nLOADED = importlib.import_module('plugins.' + 'csv_out')\n",
+            "plugins/__init__.py": "import importlib\nPLUGIN = importlib.import_module('plugins.csv_out')\n",
             "plugins/csv_out.py": "import csv\nprint('a library printing on stdout')\n",
         },
     )

@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from lambda_native.emulator import Function
-from lambda_native.emulator.lambda_env import LAMBDA_PATH
+from lambda_native.emulator.invoke_cli import main as invoke_main
+from lambda_native.emulator.lambda_env import CREDENTIAL_VARIABLES, FAKE_CREDENTIALS, LAMBDA_PATH
 
 from .conftest import ENV_RUNTIME, HANDLERS
 
@@ -21,7 +22,13 @@ def runtime_env(fn: Function) -> dict[str, str]:
     return dict(item.split("=", 1) for item in payload.decode().split("\0") if item)
 
 
-def test_exactly_lambdas_variables(monkeypatch):
+@pytest.fixture
+def no_caller_credentials(monkeypatch):
+    for name in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_exactly_lambdas_variables(monkeypatch, no_caller_credentials):
     monkeypatch.setenv("CALLER_SECRET", "must not leak")
     with Function(
         ENV_RUNTIME, handler="fn.handler", memory=256, function_name="hello", region="eu-west-1"
@@ -53,8 +60,72 @@ def test_exactly_lambdas_variables(monkeypatch):
         "LD_LIBRARY_PATH": (
             f"/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:{root}:{root}/lib:/opt/lib"
         ),
+        # No credentials in the caller's environment: plainly fake ones, as Lambda always sets some.
+        **FAKE_CREDENTIALS,
     }
     assert env.get("PWD", root) == root
+
+
+def test_the_callers_credentials_are_the_functions(monkeypatch, no_caller_credentials):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDCALLER")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "caller-secret")
+    with Function(ENV_RUNTIME) as fn:
+        env = runtime_env(fn)
+    # Long-term keys have no session token: none is made up.
+    assert {name: env.get(name) for name in CREDENTIAL_VARIABLES} == {
+        "AWS_ACCESS_KEY_ID": "AKIDCALLER",
+        "AWS_SECRET_ACCESS_KEY": "caller-secret",
+        "AWS_SESSION_TOKEN": None,
+    }
+
+
+@pytest.fixture
+def aws_files(tmp_path, monkeypatch):
+    credentials, config = tmp_path / "credentials", tmp_path / "config"
+    credentials.write_text("[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = dev-secret\n")
+    config.write_text(
+        "[profile staging]\naws_access_key_id = ASIASTAGING\naws_secret_access_key = staging-secret\n"
+        "aws_session_token = staging-token\nregion = eu-west-1\n"
+        "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\n"
+    )
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDCALLER")  # a profile wins over the caller's own
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "caller-secret")
+
+
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [
+        ("dev", ("AKIDDEV", "dev-secret", None)),
+        ("staging", ("ASIASTAGING", "staging-secret", "staging-token")),
+    ],
+)
+def test_a_profile_gives_its_credentials(aws_files, profile, expected):
+    with Function(ENV_RUNTIME, profile=profile) as fn:
+        env = runtime_env(fn)
+    assert tuple(env.get(name) for name in CREDENTIAL_VARIABLES) == expected
+
+
+@pytest.mark.parametrize(
+    ("profile", "message"),
+    [
+        ("missing", "--profile missing: no such profile in .*credentials or .*config"),
+        ("sso", r"--profile sso: \[profile sso\] in .*config has no static credentials .*export-credentials"),
+    ],
+)
+def test_a_profile_without_credentials_is_a_clear_error(aws_files, tmp_path, capsys, profile, message):
+    with pytest.raises(ValueError, match=message):
+        Function(ENV_RUNTIME, profile=profile)
+    event = tmp_path / "event.json"
+    event.write_text("{}")
+    assert invoke_main([str(ENV_RUNTIME), "--profile", profile, "--event", str(event)]) == 2
+    assert capsys.readouterr().err.startswith(f"lambda-native invoke: --profile {profile}: ")
+
+
+def test_credentials_cannot_be_set_as_variables():
+    with pytest.raises(ValueError, match="AWS_SESSION_TOKEN is reserved by Lambda; use --profile"):
+        Function(ENV_RUNTIME, env={"AWS_SESSION_TOKEN": "x"})
 
 
 def test_user_variables_and_log_settings():

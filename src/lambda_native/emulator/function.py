@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import orjson
 
 from lambda_native.emulator.environment import Environment
-from lambda_native.emulator.lambda_env import FunctionConfig
+from lambda_native.emulator.lambda_env import FunctionConfig, profile_credentials
 from lambda_native.emulator.measure import InvokeResult
 from lambda_native.emulator.package import open_package
 
@@ -30,6 +30,7 @@ class Function:
     `with` block. `cpu` pins the runtime to one CPU; `log` receives every output line as it happens.
     `max_concurrency=N` makes it a Lambda Managed Instances function: `invoke` may then be called from N
     threads at once, and the one runtime serves them together.
+    The function gets the credentials of AWS profile `profile`, else the caller's, else fake ones.
     """
 
     def __init__(
@@ -48,6 +49,7 @@ class Function:
         log_format: str | None = None,
         log_level: str | None = None,
         max_concurrency: int | None = None,
+        profile: str | None = None,
         log=None,
     ) -> None:
         if isinstance(source, (list, tuple)):
@@ -66,6 +68,7 @@ class Function:
             log_format=log_format,
             log_level=log_level,
             max_concurrency=max_concurrency,
+            credentials=profile_credentials(profile) if profile is not None else None,
         )
         self.package = open_package(source, command)
         try:

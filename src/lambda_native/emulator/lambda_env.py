@@ -5,10 +5,16 @@ real task root instead. A runtime started as a command (`-- python -m awslambdar
 keeps the caller's PATH in front of Lambda's, and the variables that select a Python installation
 (`VIRTUAL_ENV`, `PYTHONHOME`, `PYTHONPATH`, `CONDA_PREFIX`, `PYENV_VERSION`), so the same interpreter
 runs with the same packages as in the caller's shell.
+
+Lambda always gives the function its execution role's credentials (`AWS_ACCESS_KEY_ID`,
+`AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`); here they are the caller's, from the environment or an AWS
+profile (as `sam local invoke` does), else plainly fake ones, so an AWS SDK never walks its credential
+chain on to the instance metadata service (a link-local address: a hang or a confusing error locally).
 """
 
 from __future__ import annotations
 
+import configparser
 import os
 import time
 import uuid
@@ -38,7 +44,73 @@ RESERVED = {
     "AWS_LAMBDA_LOG_FORMAT": "--log-format",
     "AWS_LAMBDA_LOG_LEVEL": "--log-level",
     "AWS_LAMBDA_MAX_CONCURRENCY": "--max-concurrency",
+    "AWS_ACCESS_KEY_ID": "--profile, or set it in this shell",
+    "AWS_SECRET_ACCESS_KEY": "--profile, or set it in this shell",
+    "AWS_SESSION_TOKEN": "--profile, or set it in this shell",
 }
+
+CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+# What the function gets when the caller has no credentials: accepted by local stand-ins (moto,
+# LocalStack), refused by AWS, and recognisable in any log.
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "ASIALAMBDANATIVEFAKE",
+    "AWS_SECRET_ACCESS_KEY": "fake-secret-access-key-of-the-lambda-native-emulator",
+    "AWS_SESSION_TOKEN": "fake-session-token-of-the-lambda-native-emulator",
+}
+# Profile settings -> the variables they become.
+_PROFILE_KEYS = {
+    "aws_access_key_id": "AWS_ACCESS_KEY_ID",
+    "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
+    "aws_session_token": "AWS_SESSION_TOKEN",
+}
+
+
+def caller_credentials(environ=None) -> dict[str, str] | None:
+    """The credentials in the caller's environment (a key id and secret, and the token if set), or None."""
+    environ = os.environ if environ is None else environ
+    if not environ.get("AWS_ACCESS_KEY_ID") or not environ.get("AWS_SECRET_ACCESS_KEY"):
+        return None
+    return {name: environ[name] for name in CREDENTIAL_VARIABLES if environ.get(name)}
+
+
+def profile_credentials(profile: str, environ=None) -> dict[str, str]:
+    """The static credentials of an AWS profile, from the shared credentials file and then the config
+    file (`AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`, default ~/.aws/); ValueError saying why not."""
+    environ = os.environ if environ is None else environ
+    home = os.path.expanduser("~")
+    files = (
+        (environ.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.join(home, ".aws", "credentials"), profile),
+        (
+            environ.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config"),
+            profile if profile == "default" else f"profile {profile}",
+        ),
+    )
+    searched = []
+    for path, section in files:
+        searched.append(path)
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except configparser.Error as exc:
+            raise ValueError(f"--profile {profile}: cannot read {path}: {exc}") from None
+        if not parser.has_section(section):
+            continue
+        found = {_PROFILE_KEYS[key]: value for key, value in parser.items(section) if key in _PROFILE_KEYS}
+        if "AWS_ACCESS_KEY_ID" in found and "AWS_SECRET_ACCESS_KEY" in found:
+            return found
+        raise ValueError(
+            f"--profile {profile}: [{section}] in {path} has no static credentials (aws_access_key_id and "
+            "aws_secret_access_key); for SSO or role profiles, export them first: "
+            f'eval "$(aws configure export-credentials --profile {profile} --format env)"'
+        )
+    raise ValueError(f"--profile {profile}: no such profile in {' or '.join(searched)}")
+
+
+def function_credentials(profile: str | None = None) -> dict[str, str]:
+    """What the function's execution role would give it: the profile's, else the caller's, else fake."""
+    if profile is not None:
+        return profile_credentials(profile)
+    return caller_credentials() or dict(FAKE_CREDENTIALS)
 
 
 class FunctionConfig:
@@ -50,6 +122,7 @@ class FunctionConfig:
     """
 
     __slots__ = (
+        "credentials",
         "function_name",
         "handler",
         "log_format",
@@ -73,6 +146,7 @@ class FunctionConfig:
         log_format: str | None = None,
         log_level: str | None = None,
         max_concurrency: int | None = None,
+        credentials: dict[str, str] | None = None,
     ) -> None:
         if not timeout > 0:
             raise ValueError(f"timeout must be positive, got {timeout}")
@@ -95,6 +169,8 @@ class FunctionConfig:
         self.max_concurrency = max_concurrency
         if max_concurrency is not None:
             self.log_format = "JSON"
+        # The execution role's credentials: the caller's (or fake ones) unless given.
+        self.credentials = dict(credentials) if credentials is not None else function_credentials()
 
     @property
     def function_arn(self) -> str:
@@ -142,6 +218,7 @@ def runtime_environment(
         "LANG": "en_US.UTF-8",
         "PATH": LAMBDA_PATH,
         "LD_LIBRARY_PATH": LAMBDA_LD_LIBRARY_PATH.format(task=task_root),
+        **config.credentials,
     }
     if config.handler is not None:
         env["_HANDLER"] = config.handler

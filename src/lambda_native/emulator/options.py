@@ -10,7 +10,7 @@ import os
 
 import orjson
 
-from lambda_native.emulator.lambda_env import FunctionConfig
+from lambda_native.emulator.lambda_env import FunctionConfig, profile_credentials
 from lambda_native.emulator.template import read_template
 
 
@@ -46,6 +46,11 @@ def add_function_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--env-file",
         help='variables from a file: K=V lines, or JSON (flat, or SAM\'s {"Function": {...}} form)',
+    )
+    parser.add_argument(
+        "--profile",
+        help="give the function this AWS profile's credentials (default: this shell's AWS_ACCESS_KEY_ID... "
+        "if set, else fake ones)",
     )
     parser.add_argument("--function-name", help="AWS_LAMBDA_FUNCTION_NAME (default test_function)")
     parser.add_argument("--function-version", help="AWS_LAMBDA_FUNCTION_VERSION (default $LATEST)")
@@ -123,6 +128,7 @@ def function_settings(args: argparse.Namespace, command: list[str] | None) -> di
         ("log_format", args.log_format),
         ("log_level", args.log_level),
         ("max_concurrency", args.max_concurrency),
+        ("profile", args.profile),
     ):
         if value is not None:
             settings[key] = value
@@ -191,16 +197,18 @@ def config_kwargs(settings: dict) -> dict:
     kwargs = {name: settings[name] for name in names if name in settings}
     if "function_version" in settings:
         kwargs["version"] = settings["function_version"]
+    if "profile" in settings:
+        kwargs["credentials"] = profile_credentials(settings["profile"])
     return kwargs
 
 
 def make_config(settings: dict) -> FunctionConfig:
     """The function's configuration; the handler defaults as in `Function` (the command's last word)."""
-    kwargs = config_kwargs(settings)
-    command = settings.get("command")
-    if "handler" not in kwargs and command and len(command) > 1:
-        kwargs["handler"] = command[-1]
     try:
+        kwargs = config_kwargs(settings)
+        command = settings.get("command")
+        if "handler" not in kwargs and command and len(command) > 1:
+            kwargs["handler"] = command[-1]
         return FunctionConfig(**kwargs)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
