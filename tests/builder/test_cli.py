@@ -44,12 +44,36 @@ def test_src_without_the_handler_module(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "handler", ["app", "app.", ".handler", "1app.handler", "app.handler-x", "app..h", ""]
+    "handler",
+    ["app", "app.", ".handler", "1app.handler", "app.handler-x", "app..h", "", "lib/.h", "/app.h", "lib/app"],
 )
 def test_handler_malformed(tmp_path, handler):
     src = function_dir(tmp_path, "def handler(event, context):\n    return 1\n")
     message = fails_with("--handler", handler, "--src", str(src), "--out", str(tmp_path))
     assert f"--handler {handler!r} is malformed: expected MODULE.FUNCTION" in message
+
+
+@pytest.mark.parametrize(
+    "handler", ["lib/inner/mod.handler", "lib/inner.mod.handler", "lib.inner.mod.handler"]
+)
+def test_a_handler_path_with_slashes_names_the_module_as_awslambdaric_resolves_it(tmp_path, handler):
+    src = function_dir(tmp_path, "def handler(event, context):\n    return 1\n", name="lib/inner/mod.py")
+    spec = check_handler(handler, str(src))
+    assert (spec.module, spec.function, str(spec)) == ("lib.inner.mod", "handler", handler)
+    assert spec.path == str(src / "lib" / "inner" / "mod.py")
+
+
+def test_src_defaults_to_the_folder_of_the_requirements(tmp_path):
+    src = function_dir(tmp_path, "def handle(event, context):\n    return 1\n")
+    (src / "requirements.txt").write_text("")
+    message = fails_with("--requirements", str(src / "requirements.txt"), "--out", str(tmp_path))
+    assert f"{src / 'app.py'} defines no 'handler' at top level" in message
+
+
+def test_src_defaults_to_this_folder_when_it_holds_the_handlers_module(tmp_path):
+    src = function_dir(tmp_path, "def handle(event, context):\n    return 1\n")
+    message = fails_with("--out", str(tmp_path), cwd=src)
+    assert "app.py defines no 'handler' at top level" in message
 
 
 def test_handler_function_missing(tmp_path):

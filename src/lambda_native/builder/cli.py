@@ -1,6 +1,8 @@
 """`python build.py` / `lambda-native build`: compile a handler into `dist/function.zip`.
 
-Without options it builds `examples/hello` from this checkout, so a newcomer sees it work.
+The function's folder (`--src`) defaults to the folder of `--requirements`, else the current folder when
+it holds the handler's module, else `examples/hello` of this checkout, so a newcomer sees it work and
+`python build.py --requirements requirements.txt` in a function's folder builds that function.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--src",
         help="the function's folder: the handler's module, what it imports, and data files shipped beside "
-        "bootstrap (default: the examples/hello of this checkout)",
+        "bootstrap (default: the folder of --requirements, else this folder if it holds the handler's "
+        "module, else the examples/hello of this checkout)",
     )
     p.add_argument("--requirements", help="a requirements.txt whose packages are installed and compiled in")
     p.add_argument(
@@ -137,6 +140,23 @@ def summary(result, src: str) -> str:
     return "\n".join(lines)
 
 
+def default_src(handler: str, requirements: str | None) -> str:
+    """The function's folder when --src is not given (see the module's docstring); BuildError if none."""
+    if requirements is not None:
+        return os.path.dirname(requirements) or "."
+    from lambda_native.builder.handler import find_module_file, parse_handler
+
+    try:
+        module = parse_handler(handler)[0]
+    except BuildError:
+        module = None
+    if module is not None and find_module_file(".", module) is not None:
+        return "."
+    if not os.path.isdir(EXAMPLE):
+        raise BuildError("--src is required (the folder holding the handler's module)")
+    return os.path.relpath(EXAMPLE)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run a build; 0 on success, 2 with a message on stderr for anything the user can fix."""
     args = parser().parse_args(argv)
@@ -147,11 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             path = build_c_floor(os.path.join(args.out, "c-floor"))
             print(f"built {shown(path)} (the C floor: echoes each event back)")
             return 0
-        src = args.src
-        if src is None:
-            if not os.path.isdir(EXAMPLE):
-                raise BuildError("--src is required (the folder holding the handler's module)")
-            src = os.path.relpath(EXAMPLE)
+        src = args.src if args.src is not None else default_src(args.handler, args.requirements)
         from lambda_native.builder.pipeline import BuildOptions, build
 
         options = BuildOptions(

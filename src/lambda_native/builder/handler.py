@@ -12,35 +12,41 @@ import re
 from lambda_native.builder.errors import BuildError
 
 # Lambda's own rule for the part after the last dot is looser, but a compiled-in handler must be a
-# Python identifier path: `app.handler`, `pkg.module.handler`.
-HANDLER_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
+# Python identifier path: `app.handler`, `pkg.module.handler`, or with slashes, as awslambdaric resolves
+# them and SAM templates use them, `lib/inner/mod.handler` (module `lib.inner.mod`).
+HANDLER_RE = re.compile(r"^[A-Za-z_]\w*([./][A-Za-z_]\w*)*\.[A-Za-z_]\w*$")
 
 
 class HandlerSpec:
-    """A checked handler: its module name, function name, the source file that defines it, and whether it
-    is an `async def` (the runtime then needs asyncio)."""
+    """A checked handler: the setting as given, its (dotted) module name, function name, the source file
+    that defines it, and whether it is an `async def` (the runtime then needs asyncio)."""
 
-    __slots__ = ("function", "is_async", "module", "path")
+    __slots__ = ("function", "is_async", "module", "path", "setting")
 
-    def __init__(self, module: str, function: str, path: str, is_async: bool = False) -> None:
+    def __init__(
+        self, module: str, function: str, path: str, is_async: bool = False, setting: str = ""
+    ) -> None:
         self.module = module
         self.function = function
         self.path = path
         self.is_async = is_async
+        self.setting = setting or f"{module}.{function}"
 
     def __str__(self) -> str:
-        return f"{self.module}.{self.function}"
+        return self.setting
 
 
 def parse_handler(handler: str) -> tuple[str, str]:
-    """`"pkg.app.handler"` -> `("pkg.app", "handler")`; BuildError when it is not `module.function`."""
+    """`"pkg.app.handler"` -> `("pkg.app", "handler")`, `"lib/mod.handler"` -> `("lib.mod", "handler")`;
+    BuildError when it is not `module.function`."""
     if not HANDLER_RE.match(handler):
         raise BuildError(
             f"--handler {handler!r} is malformed: expected MODULE.FUNCTION, e.g. app.handler "
-            "(the module is a .py file in --src, dotted for packages: pkg.app.handler)"
+            "(the module is a .py file in --src, dotted for packages: pkg.app.handler, or a path: "
+            "lib/app.handler)"
         )
     module, _, function = handler.rpartition(".")
-    return module, function
+    return module.replace("/", "."), function
 
 
 def find_module_file(src: str, module: str) -> str | None:
@@ -117,4 +123,4 @@ def check_handler(handler: str, src: str) -> HandlerSpec:
         )
     if names[function] == "class":
         raise BuildError(f"handler {handler}: {function!r} in {path} is a class, not a function")
-    return HandlerSpec(module, function, path, is_async=names[function] == "async function")
+    return HandlerSpec(module, function, path, is_async=names[function] == "async function", setting=handler)

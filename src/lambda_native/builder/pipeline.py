@@ -137,6 +137,8 @@ def check_glibc(root: str, target: toolchain.Target) -> tuple[int, ...] | None:
 def preflight(options: BuildOptions):
     """Every check that needs no compiling: (handler spec, target, toolchain, runtime root) or BuildError.
     An arm64 build's toolchain is None here: it needs the cross-built CPython (arm64.prepare)."""
+    if options.requirements is not None and not os.path.isfile(options.requirements):
+        raise BuildError(f"--requirements {options.requirements}: no such file")
     spec = check_handler(options.handler, options.src)
     if options.target not in toolchain.TARGETS:
         raise BuildError(
@@ -145,8 +147,6 @@ def preflight(options: BuildOptions):
     target = toolchain.TARGETS[options.target]
     host = arches.host_arch()
     arch = arches.check_arch(options.arch or host.lambda_name)
-    if options.requirements is not None and not os.path.isfile(options.requirements):
-        raise BuildError(f"--requirements {options.requirements}: no such file")
     toolchain.require_build_tools()
     if arch is host:
         tools = toolchain.choose_toolchain(target, arch.triple_cpu)
