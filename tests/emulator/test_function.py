@@ -204,6 +204,40 @@ def test_init_error_is_returned_then_the_next_invoke_initialises_again(python_ru
         assert not third.cold and third.ok
 
 
+def test_init_alone_starts_the_runtime_and_the_next_invoke_is_warm(python_runtime):
+    with python_function(python_runtime, "app.echo") as fn:
+        init = fn.init()
+        assert init.ok and init.error_type is None and init.payload == b""
+        assert init.init_duration_ms > 0
+        assert fn.running
+        result = fn.invoke({"a": 1})
+        assert not result.cold and result.json()["event"] == {"a": 1}
+        # Init on a running runtime leaves it be.
+        assert fn.init().ok and fn.invoke({"b": 2}).json()["event"] == {"b": 2}
+
+
+def test_init_alone_reports_the_init_error_the_first_invoke_would_get(python_runtime):
+    with python_function(python_runtime, "no_such_module.handler") as fn:
+        init = fn.init()
+        assert not init.ok and init.init_duration_ms is None
+        assert init.error_type == "Runtime.ImportModuleError"
+        assert init.json()["errorMessage"] == (
+            "Unable to import module 'no_such_module': No module named 'no_such_module'"
+        )
+        assert any("no_such_module" in line for line in init.logs)
+        assert not fn.running
+        # Lambda initialises again for the next invoke, which gets the same error.
+        assert fn.invoke(b"{}").error_type == "Runtime.ImportModuleError"
+
+
+def test_init_alone_reports_a_runtime_that_exits():
+    with Function(["/bin/sh", "-c", "echo leaving; exit 3"]) as fn:
+        init = fn.init()
+    assert init.error_type == "Runtime.ExitError"
+    assert init.json()["errorMessage"].endswith("Error: Runtime exited with error: exit status 3")
+    assert init.logs == ["leaving"]
+
+
 def test_restart_and_stop():
     with Function(SH_RUNTIME) as fn:
         assert not fn.running

@@ -8,16 +8,21 @@ Python API (stable; used by the tests and the benchmark suite)::
         r = fn.invoke(b'{"name": "Ada"}')            # cold start: spawns the runtime
         r = fn.invoke({"name": "Ada"})               # warm
         fn.restart()                                 # next invoke is cold again
+        i = fn.init()                                # init alone, no invoke: i.ok, i.error_type, i.logs
 
 `Function(source, *, command=None, handler=None, timeout=3.0, memory=128, env=None, cpu=None,
 function_name="test_function", function_version="$LATEST", region="us-east-1", log_format=None,
-log_level=None, max_concurrency=None, log=None)`: `source` is a function.zip, a folder holding
-`bootstrap`, or a command list (`[sys.executable, "-m", "awslambdaric", "app.handler"]`); `command=`
-with a path runs the command in that task root. Bad code (zip-slip, links, missing or non-executable
-`bootstrap`) raises `PackageError` at construction. `cpu` pins the runtime process to that CPU. `log`
-is called with each output line (runtime output and START/END/REPORT) as it happens.
-`max_concurrency=N` runs it as on Lambda Managed Instances: one runtime serves up to N invokes at once
-(call `invoke` from N threads).
+log_level=None, max_concurrency=None, profile=None, credentials=None, log=None)`: `source` is a
+function.zip, a folder holding `bootstrap`, or a command list (`[sys.executable, "-m", "awslambdaric",
+"app.handler"]`); `command=` with a path runs the command in that task root. Bad code (zip-slip, links,
+missing or non-executable `bootstrap`) raises `PackageError` at construction. `cpu` pins the runtime
+process to that CPU. `log` is called with each output line (runtime output and START/END/REPORT) as it
+happens. `max_concurrency=N` runs it as on Lambda Managed Instances: one runtime serves up to N invokes at
+once (call `invoke` from N threads). The function gets the credentials of AWS profile `profile`, else
+`credentials`, else the caller's (`AWS_ACCESS_KEY_ID`...), else fake ones.
+
+`init() -> InitResult`: the init phase alone, as for provisioned concurrency (`ok`, `error_type`,
+`payload` and `json()` of the init error, `logs`, `init_duration_ms`); the next invoke is warm.
 
 `invoke(event, headers=None, stream=None) -> InvokeResult` with fields:
     request_id, payload (bytes), content_type, error_type (None on success), status ("success",
@@ -37,8 +42,8 @@ folder / command; `extract_zip`), `lambda_env` (the runtime's environment variab
 `invoke_cli`, `serve` and `serve_cli` (the commands).
 """
 
-from lambda_native.emulator.function import Function
+from lambda_native.emulator.function import Function, InitResult
 from lambda_native.emulator.measure import InvokeResult
 from lambda_native.emulator.package import PackageError
 
-__all__ = ["Function", "InvokeResult", "PackageError"]
+__all__ = ["Function", "InitResult", "InvokeResult", "PackageError"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import uuid
 
 from lambda_native.emulator import http11, platform_errors, report, runtime_state
 from lambda_native.emulator.invocation import (
@@ -101,6 +102,8 @@ class Environment:
         self._idle_logs: list[str] = []
         # Invokes at once: one, as in Lambda, or the Managed Instances' maximum concurrency.
         self._slots = asyncio.Semaphore(config.max_concurrency or 1)
+        # Set by `init()` while it waits: resolved with None when the runtime is ready, else the outcome.
+        self._init_waiter: asyncio.Future | None = None
         self._closed = False
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -178,7 +181,43 @@ class Environment:
                 self.state.finish(inv.request_id)
                 self.state.forget(inv.request_id)
 
+    async def init(self) -> tuple[Outcome | None, list[str], float | None]:
+        """Run the init phase alone, as Lambda does before any invoke for provisioned concurrency: start the
+        runtime (unless it runs) and wait until it asks for an event. Returns (None, or the init error or
+        exit as the first invoke would get it; the lines it printed; the init duration in ms)."""
+        async with self._slots:
+            if self.proc is not None:
+                return None, [], None
+            request_id = str(uuid.uuid4())  # what a platform error names, as for the invoke to come
+            self._init_waiter = self.loop.create_future()
+            try:
+                outcome = self._spawn(request_id)
+                if outcome is None:
+                    outcome = await self._init_waiter
+            finally:
+                self._init_waiter = None
+            if isinstance(outcome, int):  # it exited without an init error
+                message = platform_errors.exit_error_message(request_id, outcome)
+                outcome = platform_error("Runtime.ExitError", message)
+            self._drain_output()  # what it printed before asking for an event
+            init_ms = None
+            if outcome is None and self.t_first_next_ns is not None:
+                init_ms = (self.t_first_next_ns - self.t_spawn_ns) / 1e6
+            return outcome, list(self._idle_logs), init_ms
+
+    def _init_over(self, outcome: Outcome | int | None) -> None:
+        """The init phase `init()` waits for is over: ready (None), failed, or exited (its status)."""
+        if self._init_waiter is not None and not self._init_waiter.done():
+            self._init_waiter.set_result(outcome)
+
     def _start(self, inv: Invocation) -> None:
+        inv.cold = True
+        failure = self._spawn(inv.request_id)
+        if failure is not None:
+            self._finish(inv, failure)
+
+    def _spawn(self, request_id: str) -> Outcome | None:
+        """Start the runtime process; the platform error when it cannot be started."""
         env = runtime_environment(
             self.config,
             runtime_api=self.runtime_api,
@@ -188,14 +227,12 @@ class Environment:
         )
         self.init_error = None
         self.t_first_next_ns = None
-        inv.cold = True
         self.t_spawn_ns = time.perf_counter_ns()
         try:
             proc = spawn(self.package.argv, env, self.package.task_root, self.cpu)
         except OSError as exc:
-            message = f"RequestId: {inv.request_id} Error: fork/exec {self.package.argv[0]}: {exc.strerror}"
-            self._finish(inv, platform_error("Runtime.InvalidEntrypoint", message))
-            return
+            message = f"RequestId: {request_id} Error: fork/exec {self.package.argv[0]}: {exc.strerror}"
+            return platform_error("Runtime.InvalidEntrypoint", message)
         self.proc = proc
         self.state.spawned()
         self.memory = TreeMemory(proc.pid)
@@ -204,6 +241,7 @@ class Environment:
         self.output = OutputCapture(self.loop, proc.log_fd, self._runtime_line)
         self._init_timer = self.loop.call_later(INIT_TIMEOUT_S + self.config.timeout, self._on_init_timeout)
         self._start_sampler()
+        return None
 
     def _hand_out(self, conn: RuntimeAPIConnection, inv: Invocation) -> None:
         inv.deadline_ms = int(time.time() * 1000 + self.config.timeout * 1000)
@@ -302,6 +340,7 @@ class Environment:
             if self._init_timer is not None:
                 self._init_timer.cancel()
                 self._init_timer = None
+            self._init_over(None)
         if action == runtime_state.HAND_OUT:
             self._hand_out(conn, self.invocations[request_id])
         elif action == runtime_state.REDELIVER:
@@ -339,6 +378,7 @@ class Environment:
         self._sampler = self._init_timer = None
         self.api.close_parked()
         self._exited.set_result(returncode)
+        self._init_over(self.init_error or returncode)
         deadline = time.monotonic() + EXIT_SETTLE_S
         for inv in list(self.invocations.values()):
             if not inv.future.done():
@@ -384,6 +424,8 @@ class Environment:
 
     def _on_init_timeout(self) -> None:
         self._init_timer = None
+        if self._init_waiter is not None and self.proc is not None:
+            self.proc.kill_tree()  # `init()` then reports the exit
         if self.invocations and self.proc is not None:
             for inv in self.invocations.values():
                 inv.kill_reason = "timeout"

@@ -119,6 +119,14 @@ class Function:
             event = orjson.dumps(event)
         return self._call(self.environment.invoke(bytes(event), headers, stream))
 
+    def init(self) -> InitResult:
+        """Start the runtime now, without an invoke, and wait for its init (as Lambda does for provisioned
+        concurrency); the next invoke is then warm. A runtime already running is left as it is."""
+        if self._closed:
+            raise RuntimeError("this Function is stopped")
+        outcome, logs, init_ms = self._call(self.environment.init())
+        return InitResult(outcome, logs, init_ms)
+
     def restart(self) -> None:
         """Kill the runtime now; the next invoke is a cold start."""
         self._call(self.environment.stop())
@@ -145,6 +153,28 @@ class Function:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+class InitResult:
+    """How an init phase ended: `ok`, or `error_type` and `payload` (the error document the first invoke
+    would get); `logs`, the runtime's lines meanwhile; `init_duration_ms` (None unless it got ready)."""
+
+    __slots__ = ("error_type", "init_duration_ms", "logs", "payload")
+
+    def __init__(self, outcome, logs: list[str], init_duration_ms: float | None) -> None:
+        self.error_type = outcome.error_type if outcome is not None else None
+        self.payload = outcome.payload if outcome is not None else b""
+        self.logs = logs
+        self.init_duration_ms = init_duration_ms
+
+    @property
+    def ok(self) -> bool:
+        """True when the runtime initialised and asked for an event."""
+        return self.error_type is None
+
+    def json(self):
+        """The error document, parsed."""
+        return orjson.loads(self.payload)
 
 
 def _abandon(environment: Environment, package) -> None:
