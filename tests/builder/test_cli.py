@@ -76,6 +76,20 @@ def test_src_defaults_to_this_folder_when_it_holds_the_handlers_module(tmp_path)
     assert "app.py defines no 'handler' at top level" in message
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--library-mode", "pydantic"], "--library-mode 'pydantic': expected PACKAGE=MODE"),
+        (
+            ["--library-mode", "pydantic=fast"],
+            "--library-mode pydantic=fast: the mode is one of bytecode, compiled",
+        ),
+    ],
+)
+def test_a_library_mode_must_be_known(tmp_path, args, expected):
+    assert expected in fails_with(*args, "--out", str(tmp_path))
+
+
 def test_handler_function_missing(tmp_path):
     src = function_dir(
         tmp_path, "import os\n\ndef handle(event, context):\n    return 1\n\ndef other():\n    pass\n"
@@ -203,6 +217,27 @@ def test_nuitka_warnings_are_shown_but_not_the_one_about_our_own_configuration(c
     out = capsys.readouterr().out
     assert "jsonschema" not in out
     assert "Undesirable import of 'setuptools'" in out
+
+
+def test_repeated_warnings_are_shown_once_then_counted(capsys):
+    progress = Progress(sys.stdout)
+    for package, name in (("boto3", "a.json"), ("botocore", "b/c.json"), ("boto3", "d.json")):
+        progress.line(
+            f"Nuitka-Inclusion:WARNING: Duplicate data file '{package}/{name}' from 'package data directory "
+            f"'data' for '{package}'' is already provided via 'package '{package}' package data' -- "
+            "ignored.\n"
+        )
+    progress.line("Nuitka-Plugins:WARNING: anti-bloat: Undesirable import of 'setuptools'.\n")
+    progress.line("Nuitka-Plugins:WARNING: anti-bloat: Undesirable import of 'pytest'.\n")
+    progress.finish(".build/nuitka.log")
+    lines = [line.split("] ", 1)[1] for line in capsys.readouterr().out.splitlines()[1:]]
+    assert lines == [
+        "  Nuitka-Inclusion:WARNING: Duplicate data file 'boto3/a.json' from 'package data directory "
+        "'data' for 'boto3'' is already provided via 'package 'boto3' package data' -- ignored.",
+        "  Nuitka-Plugins:WARNING: anti-bloat: Undesirable import of 'setuptools'.",
+        "  3 duplicate data files ignored (each in .build/nuitka.log)",
+        "  2 times: anti-bloat: Undesirable import of '…'. (each in .build/nuitka.log)",
+    ]
 
 
 def test_the_summary_names_the_precompiled_sources_only_when_there_are_some(tmp_path):

@@ -7,7 +7,10 @@ import shutil
 import stat
 import zipfile
 
+import pytest
+
 from lambda_native.builder import datafiles, package
+from lambda_native.builder.errors import BuildError
 
 
 def make_dist(root, elf_source: str) -> None:
@@ -96,3 +99,34 @@ def test_data_files_leave_out_sources_build_files_and_outputs(tmp_path):
         (src / name).write_text("x")
     names = datafiles.data_files(str(src), (str(src / "dist"),))
     assert names == ["event.json", "greeting.txt", "pkg/model.bin", "templates/page.html"]
+
+
+def test_own_sources_are_the_functions_py_files_not_those_pip_installed(tmp_path):
+    src = tmp_path / "fn"
+    for name in ("app.py", "lib/inner/mod.py", "lib/data.json", "vendored/__init__.py", "single.py"):
+        os.makedirs(os.path.dirname(src / name), exist_ok=True)
+        (src / name).write_text("x")
+    (src / "__pycache__").mkdir()
+    (src / "__pycache__" / "app.cpython-311.pyc").write_text("x")
+    names = datafiles.own_sources(str(src), (), frozenset({"vendored", "single"}))
+    assert names == ["app.py", os.path.join("lib", "inner", "mod.py")]
+
+
+def test_a_package_over_lambdas_limit_is_refused_naming_what_is_biggest(tmp_path):
+    root = tmp_path / "dist"
+    os.makedirs(root / "botocore" / "data")
+    (root / "bootstrap").write_bytes(b"\0" * 3_000_000)
+    for index in range(3):
+        (root / "botocore" / "data" / f"service-{index}.json").write_bytes(b"{}" * 500_000)
+    (root / "small.txt").write_text("x")
+    size = package.unzipped_tree_size(str(root))
+    assert size == 6_000_001
+    package.check_size(str(root), size, 6_000_001, "unzipped")
+    with pytest.raises(BuildError) as error:
+        package.check_size(str(root), size, 5_000_000, "unzipped")
+    assert str(error.value) == (
+        "the function is 6.0 MB unzipped, over Lambda's limit of 5.0 MB, so it cannot be deployed. Biggest:\n"
+        "       3.0 MB  bootstrap\n"
+        "       3.0 MB  botocore/ (3 files)\n"
+        "       0.0 MB  small.txt"
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+import re
+
 import yaml
 
 from lambda_native.builder import package_config
@@ -9,7 +12,29 @@ from lambda_native.builder import package_config
 
 def entries(path: str) -> dict[str, dict]:
     with open(path, encoding="utf-8") as file:
-        return {entry["module-name"]: entry["anti-bloat"][0] for entry in yaml.safe_load(file)}
+        return {
+            entry["module-name"]: entry["anti-bloat"][0]
+            for entry in yaml.safe_load(file)
+            if "anti-bloat" in entry
+        }
+
+
+def test_modules_boto3_imports_by_dotted_name_are_compiled_in(tmp_path):
+    with open(package_config.write(str(tmp_path), precompiled=False), encoding="utf-8") as file:
+        config = {entry["module-name"]: entry for entry in yaml.safe_load(file)}
+    depends = config["boto3.session"]["implicit-imports"][0]["depends"]
+    assert "boto3.dynamodb.transform" in depends and "boto3.s3.inject" in depends
+
+
+def test_every_module_named_by_name_exists_in_the_installed_library():
+    # boto3 is installed for the examples' tests (moto depends on it): a rename upstream fails here.
+    for module, depends in package_config.BY_NAME.items():
+        assert importlib.util.find_spec(module) is not None, module
+        for name in depends:
+            assert importlib.util.find_spec(name) is not None, name
+    source = importlib.util.find_spec("boto3.session").loader.get_source("boto3.session")
+    named = set(re.findall(r"lazy_call\(\s*'([\w.]+)\.\w+'", source))
+    assert named == set(package_config.BY_NAME["boto3.session"])
 
 
 def test_with_a_table_the_stdlib_generators_get_the_precompiled_lookups(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 
 from lambda_native.builder import stdlib_trim
@@ -114,3 +115,42 @@ def test_asyncio_ships_only_when_a_handler_can_be_async(tmp_path):
     assert "--nofollow-import-to=asyncio" not in left_out(True)
     # Another compiled-in module may be named by _HANDLER at run time, and may be async.
     assert "--nofollow-import-to=asyncio" not in left_out(False, ["--include-module=other"])
+
+
+def test_codecs_reached_by_name_keep_what_they_import(tmp_path):
+    # getaddrinfo encodes a str host with "idna", which imports stringprep: no import statement says so.
+    found = needed(tmp_path, "x = 1\n")
+    assert {"encodings.idna", "stringprep", "unicodedata", "encodings.punycode"} <= found
+    assert "stringprep" not in stdlib_trim.left_out(found)
+
+
+def test_namespace_packages_are_followed_below_one_another(tmp_path):
+    # opentelemetry has no __init__.py, and neither has opentelemetry.util: PathFinder's namespace path
+    # raised KeyError('opentelemetry') here, for a package never imported.
+    for name, text in {
+        "opentelemetry/trace/__init__.py": "from opentelemetry.util import types\n",
+        "opentelemetry/util/types.py": "import wave\n",
+    }.items():
+        os.makedirs(os.path.dirname(tmp_path / name), exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    found = needed(tmp_path, "import opentelemetry.trace\n")
+    assert {"opentelemetry", "opentelemetry.trace", "opentelemetry.util", "opentelemetry.util.types"} <= found
+    assert "wave" in found
+
+
+def test_what_cannot_be_followed_is_said(tmp_path):
+    (tmp_path / "legacy.py").write_text("print 'python 2'\n", encoding="utf-8")
+    (tmp_path / "installed_elsewhere.py").write_text("", encoding="utf-8")
+    (tmp_path / "app.py").write_text("import legacy, installed_elsewhere\n", encoding="utf-8")
+    entry = tmp_path / "entry.py"
+    entry.write_text("import app\n", encoding="utf-8")
+    notes: list[str] = []
+    stdlib_trim.needed_modules(
+        str(entry), ["app"], [str(tmp_path)], notes=notes, environment=frozenset({"installed_elsewhere"})
+    )
+    assert notes == [
+        f"{tmp_path / 'legacy.py'} (line 1: Missing parentheses in call to 'print'. Did you mean "
+        "print(...)?) does not parse: the modules it imports are shipped only if something else imports them",
+        "not shipping installed_elsewhere: imported by the function's code (perhaps only when installed) but "
+        "installed only in the build's own Python environment; to ship one, list it in --requirements",
+    ]

@@ -1,5 +1,11 @@
-"""The non-Python files of a function's source folder, shipped beside `bootstrap` so the handler can open
-them relative to LAMBDA_TASK_ROOT (the zip's root, /var/task on Lambda)."""
+"""The files of a function's source folder shipped beside `bootstrap`: its data files, so the handler can
+open them relative to LAMBDA_TASK_ROOT (the zip's root, /var/task on Lambda), and its own `.py` sources.
+
+The sources are compiled in either way (a compiled module wins over a file of the same name); shipped,
+they give stack traces their source lines, as on the python runtime: a compiled frame names its file
+below the task root, and `traceback` reads the line from there. Packages pip installed into the folder
+are libraries, not the function's own code, and ship only compiled.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +21,10 @@ SOURCE_PATTERNS = ("*.py", "*.pyc", "*.pyi", "*.pyo")
 BUILD_FILE_PATTERNS = ("template.yaml", "template.yml", "samconfig.toml", "requirements*.txt")
 
 
-def data_files(src: str, skip: tuple[str, ...] = ()) -> list[str]:
-    """Paths relative to `src` of the files to ship, sorted; hidden entries and `__pycache__` left out.
-
-    `skip` holds absolute paths (the output and work folders, the requirements file) never to ship even
-    when they sit inside `src`.
-    """
+def _walk(src: str, skip: tuple[str, ...]):
+    """(path relative to `src`, file name) of every file below `src` but hidden entries, `__pycache__`
+    and the absolute paths in `skip` (the output and work folders, the requirements file)."""
     skipped = {os.path.realpath(path) for path in skip}
-    found = []
     for folder, dirs, files in os.walk(src):
         dirs[:] = sorted(
             name
@@ -33,21 +35,36 @@ def data_files(src: str, skip: tuple[str, ...] = ()) -> list[str]:
         )
         for name in files:
             path = os.path.join(folder, name)
-            if name.startswith(".") or os.path.realpath(path) in skipped:
-                continue
-            if any(fnmatch.fnmatch(name, pattern) for pattern in SOURCE_PATTERNS + BUILD_FILE_PATTERNS):
-                continue
-            found.append(os.path.relpath(path, src))
-    return sorted(found)
+            if not name.startswith(".") and os.path.realpath(path) not in skipped:
+                yield os.path.relpath(path, src), name
 
 
-def copy_data_files(src: str, names: list[str], dest: str) -> None:
+def data_files(src: str, skip: tuple[str, ...] = ()) -> list[str]:
+    """Paths relative to `src` of the data files to ship (not sources, not build files), sorted."""
+    return sorted(
+        path
+        for path, name in _walk(src, skip)
+        if not any(fnmatch.fnmatch(name, pattern) for pattern in SOURCE_PATTERNS + BUILD_FILE_PATTERNS)
+    )
+
+
+def own_sources(src: str, skip: tuple[str, ...] = (), libraries: frozenset[str] = frozenset()) -> list[str]:
+    """Paths relative to `src` of the function's own `.py` files, sorted: not those of the top-level
+    packages and modules in `libraries` (what pip installed into `src`)."""
+    return sorted(
+        path
+        for path, name in _walk(src, skip)
+        if name.endswith(".py") and path.split(os.sep)[0].removesuffix(".py") not in libraries
+    )
+
+
+def copy_files(src: str, names: list[str], dest: str) -> None:
     """Copy `names` from `src` into `dest`; BuildError if one would overwrite a file of the build itself."""
     for name in names:
         target = os.path.join(dest, name)
         if os.path.lexists(target):
             raise BuildError(
-                f"data file {os.path.join(src, name)} would replace {name} of the compiled program; rename it"
+                f"{os.path.join(src, name)} would replace {name} of the compiled program; rename it"
             )
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copyfile(os.path.join(src, name), target)

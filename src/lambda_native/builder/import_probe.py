@@ -1,10 +1,10 @@
 """Run in a child interpreter by the build: import the function's libraries and say what that loaded.
 
 `python -m lambda_native.builder.import_probe RESULT.json [CODES.marshal]` runs each import statement
-read (as a JSON list) from stdin, and writes to RESULT.json the modules the statements loaded and each
-statement that raised, with its error. With CODES.marshal it also records the sources `dataclasses` and
-`typing` compile meanwhile (builder/recorders.py) and writes the marshalled {(mode, source): code object}
-table there (builder/precompile.py).
+read (as a JSON list) from stdin, and writes to RESULT.json the modules the statements loaded (with
+where each was found) and each statement that raised, with its error. With CODES.marshal it also records
+the sources `dataclasses` and `typing` compile meanwhile (builder/recorders.py) and writes the
+marshalled {(mode, source): code object} table there (builder/precompile.py).
 
 Modules loaded before the statements run (the interpreter's, runpy's and this module's own) are not
 reported: the build's static scan sees every import statement of the standard library that loads them.
@@ -15,6 +15,12 @@ import builtins
 import contextlib
 import json
 import sys
+
+
+def _origin(module) -> str:
+    """Where a module was loaded from: its file, "built-in", or "" (a namespace package, or unknown)."""
+    spec = getattr(module, "__spec__", None)
+    return (getattr(spec, "origin", None) or "") if spec is not None else ""
 
 
 def main(argv: list) -> int:
@@ -42,7 +48,7 @@ def main(argv: list) -> int:
             builtins.exec(statement, {"__name__": "__lambda_native_build__"})
         except BaseException as exc:  # a library's import may raise anything, SystemExit included
             failed.append([statement, f"{type(exc).__name__}: {exc}"])
-    loaded = [name for name in list(sys.modules) if name not in before]
+    loaded = [[name, _origin(module)] for name, module in list(sys.modules.items()) if name not in before]
     if len(argv) == 3:
         import marshal
 

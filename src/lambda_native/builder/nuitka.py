@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import shlex
 import subprocess
 import sys
@@ -30,6 +31,10 @@ PHASES = (
 NOT_SHOWN = ("Cannot validate schema due to lack of 'jsonschema' package",)
 HEARTBEAT_SECONDS = 15
 TAIL_LINES = 40
+# A warning Nuitka repeats for many files is shown once, then counted by kind (`warning_kind`); those it
+# repeats most are known by how they start, and told in words.
+REPEATED = {"Duplicate data file": "duplicate data files ignored"}
+QUOTED = re.compile(r"'[^']*'")
 
 
 def entry_script(handler: str) -> str:
@@ -66,10 +71,18 @@ def nuitka_command(
     ]
 
 
-class Progress:
-    """Prints `[ 12.3s] phase` lines as Nuitka moves on, and a heartbeat while a phase runs long."""
+def warning_kind(text: str) -> str:
+    """What a warning says, the same for every file it is repeated for: how it starts when that is one
+    of REPEATED, else the line with its quoted names taken out."""
+    body = text.strip().partition(":WARNING: ")[2]
+    return next((start for start in REPEATED if body.startswith(start)), None) or QUOTED.sub("'…'", body)
 
-    __slots__ = ("last_print", "out", "phase", "quiet", "started")
+
+class Progress:
+    """Prints `[ 12.3s] phase` lines as Nuitka moves on, and a heartbeat while a phase runs long. Each kind
+    of warning is shown the first time; repeats are counted and told once Nuitka is done (`finish`)."""
+
+    __slots__ = ("last_print", "out", "phase", "quiet", "started", "warnings")
 
     def __init__(self, out, quiet: bool = False) -> None:
         self.out = out
@@ -77,6 +90,7 @@ class Progress:
         self.started = time.monotonic()
         self.last_print = self.started
         self.phase = "starting Nuitka"
+        self.warnings: dict[str, int] = {}  # kind -> times seen
         self.say(self.phase)
 
     def elapsed(self) -> float:
@@ -98,8 +112,20 @@ class Progress:
                 return
         if any(quiet in text for quiet in NOT_SHOWN):
             return
+        if ":WARNING:" in text:
+            kind = warning_kind(text)
+            self.warnings[kind] = self.warnings.get(kind, 0) + 1
+            if self.warnings[kind] > 1:
+                return
         if ":WARNING:" in text or "Backend C compiler:" in text or "ccache" in text.lower():
             self.say("  " + text.strip())
+
+    def finish(self, log_path: str) -> None:
+        """Tell how often each repeated warning came, and where all of them are."""
+        for kind, count in self.warnings.items():
+            if count > 1:
+                told = REPEATED.get(kind, f"times: {kind}")
+                self.say(f"  {count} {told} (each in {log_path})")
 
     def tick(self) -> None:
         """Say we are still alive when nothing was printed for a while."""
@@ -147,6 +173,7 @@ def run_nuitka(command: list[str], env: dict[str, str], cwd: str, log_path: str,
             del tail[:-TAIL_LINES]
             progress.line(text)
         code = process.wait()
+    progress.finish(log_path)
     if code != 0:
         shown = "\n".join("  " + line for line in tail)
         raise BuildError(

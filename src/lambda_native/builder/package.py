@@ -10,10 +10,16 @@ import os
 import stat
 import zipfile
 
+from lambda_native.builder.errors import BuildError
+
 # The earliest time a zip can record (DOS dates start in 1980).
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 EXECUTABLE = 0o755
 REGULAR = 0o644
+# Lambda's deployment package quotas: a zip uploaded directly, and its contents unzipped (layers included).
+ZIPPED_LIMIT = 50 * 1024 * 1024
+UNZIPPED_LIMIT = 250 * 1024 * 1024
+BIGGEST_SHOWN = 6
 
 
 def file_mode(path: str) -> int:
@@ -55,3 +61,34 @@ def unzipped_size(zip_path: str) -> int:
     """The total size of the files in a zip once extracted."""
     with zipfile.ZipFile(zip_path) as archive:
         return sum(info.file_size for info in archive.infolist())
+
+
+def biggest(root: str, count: int = BIGGEST_SHOWN) -> list[tuple[str, int, int]]:
+    """The largest entries at the top of `root`: (name, bytes, files), a folder counting all below it."""
+    sizes: dict[str, list[int]] = {}
+    for name in list_files(root):
+        top, sep, _ = name.partition("/")
+        entry = sizes.setdefault(top + sep, [0, 0])
+        entry[0] += os.path.getsize(os.path.join(root, name))
+        entry[1] += 1
+    ranked = sorted(sizes.items(), key=lambda item: -item[1][0])
+    return [(name, size, files) for name, (size, files) in ranked[:count]]
+
+
+def check_size(root: str, size: int, limit: int, what: str) -> None:
+    """BuildError when `size` is over Lambda's `limit`, naming the biggest entries of `root`."""
+    if size <= limit:
+        return
+    lines = "\n".join(
+        f"  {size / 1e6:8.1f} MB  {name}" + (f" ({files} files)" if name.endswith("/") else "")
+        for name, size, files in biggest(root)
+    )
+    raise BuildError(
+        f"the function is {size / 1e6:.1f} MB {what}, over Lambda's limit of {limit / 1e6:.1f} MB, so it "
+        f"cannot be deployed. Biggest:\n{lines}"
+    )
+
+
+def unzipped_tree_size(root: str) -> int:
+    """The total size of the files below `root`."""
+    return sum(os.path.getsize(os.path.join(root, name)) for name in list_files(root))

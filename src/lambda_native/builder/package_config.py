@@ -1,10 +1,14 @@
-"""The Nuitka package configuration a build adds: source changes Nuitka's anti-bloat plugin applies.
+"""The Nuitka package configuration a build adds: modules libraries import by name, and source changes
+Nuitka's anti-bloat plugin applies.
 
-Each entry exists for cold-start time and keeps behaviour: `dataclasses` and `typing` get the code
-compiled at build time (precompile.py, runtime/precompiled.py), and pydantic's plugin loader imports
-importlib.metadata only when there is a distribution to find (runtime/metadata.py). An entry whose module
-is not compiled in does nothing; a replacement whose text is not found does nothing either, so the build
-checks pydantic's source and says when it changed (`pydantic_note`).
+Libraries that register code as dotted strings and import it later get `implicit-imports`, so Nuitka
+compiles those modules in (`BY_NAME`; the import probe finds what a library loads while it imports, not
+what it loads later). The source changes exist for cold-start time and keep behaviour: `dataclasses`
+and `typing` get the code compiled at build time (precompile.py, runtime/precompiled.py), and pydantic's
+plugin loader imports importlib.metadata only when there is a distribution to find
+(runtime/metadata.py). An entry whose module is not compiled in does nothing; a replacement whose text is
+not found does nothing either, so the build checks pydantic's source and says when it changed
+(`pydantic_note`).
 """
 
 from __future__ import annotations
@@ -40,11 +44,34 @@ PYDANTIC_PLUGINS = f"""\
 """
 
 
+# Module -> the modules it imports later by dotted name. boto3's Session registers its resource and
+# client customisations as strings (`lazy_call("boto3.dynamodb.transform.register_high_level_interface")`)
+# imported when a client or resource of that service is made.
+BY_NAME = {
+    "boto3.session": (
+        "boto3.dynamodb.table",
+        "boto3.dynamodb.transform",
+        "boto3.ec2.createtags",
+        "boto3.ec2.deletetags",
+        "boto3.s3.inject",
+    ),
+}
+
+
+def implicit_imports() -> str:
+    """The `implicit-imports` entries of BY_NAME."""
+    entries = []
+    for module, depends in BY_NAME.items():
+        names = "".join(f"        - '{name}'\n" for name in depends)
+        entries.append(f"- module-name: '{module}'\n  implicit-imports:\n    - depends:\n{names}")
+    return "".join(entries)
+
+
 def write(folder: str, precompiled: bool) -> str:
     """Write the configuration into `folder` (the precompiled entries only with a table); its path."""
     path = os.path.join(folder, "lambda-native.nuitka-package.config.yml")
     with open(path, "w", encoding="utf-8") as file:
-        file.write(HEADER + (PRECOMPILED if precompiled else "") + PYDANTIC_PLUGINS)
+        file.write(HEADER + implicit_imports() + (PRECOMPILED if precompiled else "") + PYDANTIC_PLUGINS)
     return path
 
 

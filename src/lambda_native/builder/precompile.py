@@ -105,7 +105,8 @@ def library_imports(src: str, modules: list[str]) -> list[str]:
 
 class Recorded:
     """What recording made: the table's path and its number of sources (or why there is none), the
-    modules the libraries loaded and the import statements that raised, with their error."""
+    modules the libraries loaded (name -> origin) and the import statements that raised, with their
+    error."""
 
     __slots__ = ("count", "failed", "loaded", "path", "reason")
 
@@ -113,7 +114,7 @@ class Recorded:
         self.path = path
         self.count = count
         self.reason = reason
-        self.loaded = list(loaded)
+        self.loaded = dict(loaded)
         self.failed = list(failed)
 
 

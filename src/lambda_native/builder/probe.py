@@ -18,13 +18,14 @@ TIMEOUT_SECONDS = 120
 
 
 class ProbeResult:
-    """What a probe found: modules loaded, statements that raised ([statement, error]),
+    """What a probe found: modules loaded (name -> origin: a file, "built-in" or ""), statements that
+    raised ([statement, error]),
     the number of code objects recorded, and `reason` when the child itself failed (then nothing else)."""
 
     __slots__ = ("codes", "failed", "loaded", "reason")
 
     def __init__(self, loaded=(), failed=(), codes: int = 0, reason: str = "") -> None:
-        self.loaded = list(loaded)
+        self.loaded = dict(loaded)
         self.failed = [tuple(pair) for pair in failed]
         self.codes = codes
         self.reason = reason

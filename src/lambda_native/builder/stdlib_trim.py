@@ -23,6 +23,11 @@ from lambda_native.builder.probe import ProbeResult, run_probe
 
 # Kept whatever the scan says: codecs are looked up by name at run time (bytes.decode("latin-1")).
 ALWAYS_KEEP = frozenset({"encodings"})
+# Codecs reached by name that every network client needs, followed as if imported: `socket.getaddrinfo`
+# encodes a str host name with "idna" (which imports stringprep and unicodedata), and idna uses punycode.
+# The function's locale (Lambda's is UTF-8) and the codecs its libraries use as they import are found
+# otherwise (the precompile probe); any other is named with --include-stdlib (encodings.cp1252).
+CODECS_BY_NAME = ("encodings.idna", "encodings.punycode")
 
 # Imports the standard library makes only from its self-tests, debugging helpers and the command-line
 # `main()` of its modules (`pickle._test()` imports doctest, `tokenize._main()` argparse,
@@ -67,13 +72,51 @@ def is_skipped_block(node: ast.If) -> bool:
     )
 
 
-def parse_file(path: str) -> ast.Module | None:
-    """A source file's syntax tree, or None when it is not valid Python."""
-    with open(path, "rb") as file:
-        try:
+def parse_file(path: str, problems: dict[str, str] | None = None) -> ast.Module | None:
+    """A source file's syntax tree; None when it cannot be read or is not valid Python, and then why,
+    in `problems` (path -> reason), for the build to say whose imports it could not follow."""
+    try:
+        with open(path, "rb") as file:
             return ast.parse(file.read(), path)
-        except (SyntaxError, ValueError):
-            return None
+    except SyntaxError as exc:
+        reason = f"line {exc.lineno}: {exc.msg}"
+    except (OSError, ValueError) as exc:
+        reason = str(exc)
+    if problems is not None:
+        problems[path] = reason
+    return None
+
+
+def _finder(entry: str):
+    """The path-entry finder of one folder (or zip) on a search path, as the import system makes it."""
+    if entry in sys.path_importer_cache and sys.path_importer_cache[entry] is not None:
+        return sys.path_importer_cache[entry]
+    for hook in sys.path_hooks:
+        try:
+            return hook(entry)
+        except ImportError:
+            continue
+    return None
+
+
+def find_spec(name: str, path: list[str]) -> importlib.machinery.ModuleSpec | None:
+    """`PathFinder.find_spec(name, path)`, except that a namespace package's locations are a plain list:
+    PathFinder's `_NamespacePath` looks its parent up in sys.modules, so below another namespace package
+    (`opentelemetry`, `google`, `azure`, `zope`...) it raises KeyError for a package never imported."""
+    portions: list[str] = []
+    for entry in path:
+        finder = _finder(entry)
+        spec = finder.find_spec(name) if finder is not None and hasattr(finder, "find_spec") else None
+        if spec is None:
+            continue
+        if spec.loader is not None:
+            return spec
+        portions.extend(spec.submodule_search_locations or ())
+    if not portions:
+        return None
+    spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+    spec.submodule_search_locations = portions
+    return spec
 
 
 def imported_from(node: ast.ImportFrom, package: str) -> str:
@@ -109,31 +152,40 @@ def _imports(tree: ast.AST, package: str) -> list[str]:
 class ImportScanner:
     """The static import closure of some modules: every import statement followed, through packages."""
 
-    __slots__ = ("path", "skip", "specs", "stdlib_dir")
+    __slots__ = ("path", "skip", "skipped", "specs", "stdlib_dir", "unparsable")
 
     def __init__(self, search_path: list[str], skip: frozenset[str] = frozenset()) -> None:
         self.path = [*search_path, *sys.path[1:]]
-        self.skip = skip  # modules not followed (a runtime feature the function cannot reach)
+        # Modules and packages not followed (a runtime feature the function cannot reach, a package of the
+        # build's own environment), and those of them something imported.
+        self.skip = skip
+        self.skipped: set[str] = set()
         self.stdlib_dir = os.path.join(sysconfig.get_paths()["stdlib"], "")
         # name -> where it was found; None: not found (an optional import that is not installed).
         self.specs: dict[str, importlib.machinery.ModuleSpec | None] = {}
+        # Source files whose imports could not be followed -> why.
+        self.unparsable: dict[str, str] = {}
 
     def _find(self, name: str) -> importlib.machinery.ModuleSpec | None:
         if name in sys.builtin_module_names:
             return importlib.machinery.ModuleSpec(name, None, origin="built-in")
         parent = name.rpartition(".")[0]
         if not parent:
-            return importlib.machinery.PathFinder.find_spec(name, self.path)
+            return find_spec(name, self.path)
         parent_spec = self.specs.get(parent)
         locations = parent_spec.submodule_search_locations if parent_spec else None
-        return importlib.machinery.PathFinder.find_spec(name, list(locations)) if locations else None
+        return find_spec(name, list(locations)) if locations else None
 
     def add(self, name: str) -> None:
         """Follow `name` (and its parent packages) and everything they import."""
         pending = [name]
         while pending:
             current = pending.pop()
-            if current in self.specs or current in self.skip:
+            if current in self.specs:
+                continue
+            skipped = next((name for name in self.skip if _within(current, name)), None)
+            if skipped is not None:
+                self.skipped.add(skipped)
                 continue
             parent = current.rpartition(".")[0]
             if parent and parent not in self.specs:
@@ -147,7 +199,7 @@ class ImportScanner:
             origin = spec.origin if spec is not None else None
             if not origin or not origin.endswith(".py"):
                 continue
-            tree = parse_file(origin)
+            tree = parse_file(origin, self.unparsable)
             if tree is None:
                 continue
             package = current if spec.submodule_search_locations is not None else parent
@@ -164,7 +216,8 @@ class ImportScanner:
             self.add(imported)
 
     def found(self) -> dict[str, str]:
-        """Module name -> its origin (a file, or "built-in"), for every module that exists."""
+        """Module name -> its origin (a file, "built-in", or "" for a namespace package), for every module
+        that exists."""
         return {name: spec.origin or "" for name, spec in self.specs.items() if spec is not None}
 
 
@@ -177,20 +230,49 @@ def extension_imports(modules: list[str], search_path: list[str]) -> ProbeResult
 
 
 def needed_modules(
-    entry_script: str, roots: list[str], search_path: list[str], skip: frozenset[str] = frozenset()
+    entry_script: str,
+    roots: list[str],
+    search_path: list[str],
+    skip: frozenset[str] = frozenset(),
+    notes: list[str] | None = None,
+    environment: frozenset[str] = frozenset(),
 ) -> set[str]:
-    """Every module name the function can import: the static closure and what its extensions import."""
-    scanner = ImportScanner(search_path, skip)
+    """Every module name the function can import: the static closure of the entry script, `roots` and
+    the codecs reached by name, and what its extensions import; neither `skip` nor the build
+    environment's packages (`environment`, see reach) are followed. What could not be followed (a file
+    that does not parse, an extension whose import fails, a package of the build environment) is said in
+    `notes`."""
+    scanner = ImportScanner(search_path, skip | environment)
     scanner.add_script(entry_script)
-    for root in roots:
+    for root in [*roots, *CODECS_BY_NAME]:
         scanner.add(root)
     for module, needs in BRINGS_BACK.items():
         if module in scanner.specs:
             scanner.add(needs)
     found = scanner.found()
     # Built-in and shared-library modules may import Python modules from C (`_decimal` imports `numbers`).
-    not_source = sorted(name for name, origin in found.items() if not origin.endswith(".py"))
-    return set(found) | set(extension_imports(not_source, search_path).loaded)
+    not_source = sorted(name for name, origin in found.items() if origin and not origin.endswith(".py"))
+    probed = extension_imports(not_source, search_path)
+    if notes is not None:
+        notes.extend(
+            f"{path} ({reason}) does not parse: the modules it imports are shipped only if something "
+            "else imports them"
+            for path, reason in sorted(scanner.unparsable.items())
+        )
+        reached = sorted(scanner.skipped & environment)
+        if reached:
+            notes.append(
+                f"not shipping {', '.join(reached)}: imported by the function's code (perhaps only when "
+                "installed) but installed only in the build's own Python environment; to ship one, list it "
+                "in --requirements"
+            )
+        if probed.reason:
+            notes.append(f"what extension modules import from C is unknown: {probed.reason}")
+        notes.extend(
+            f"`{statement}` fails at build time ({error}): what it would import from C is unknown"
+            for statement, error in probed.failed
+        )
+    return set(found) | set(probed.loaded)
 
 
 def left_out(needed: set[str], include: list[str] | tuple[str, ...] = ()) -> list[str]:

@@ -30,7 +30,8 @@ class Function:
     `with` block. `cpu` pins the runtime to one CPU; `log` receives every output line as it happens.
     `max_concurrency=N` makes it a Lambda Managed Instances function: `invoke` may then be called from N
     threads at once, and the one runtime serves them together.
-    The function gets the credentials of AWS profile `profile`, else the caller's, else fake ones.
+    The function gets the credentials of AWS profile `profile`, else `credentials` (the variables), else
+    the caller's, else fake ones.
     """
 
     def __init__(
@@ -50,6 +51,7 @@ class Function:
         log_level: str | None = None,
         max_concurrency: int | None = None,
         profile: str | None = None,
+        credentials: dict[str, str] | None = None,
         log=None,
     ) -> None:
         if isinstance(source, (list, tuple)):
@@ -68,7 +70,7 @@ class Function:
             log_format=log_format,
             log_level=log_level,
             max_concurrency=max_concurrency,
-            credentials=profile_credentials(profile) if profile is not None else None,
+            credentials=profile_credentials(profile) if profile is not None else credentials,
         )
         self.package = open_package(source, command)
         try:
