@@ -55,6 +55,9 @@ def test_modules_loaded_by_libraries_split_into_compiled_in_and_kept_stdlib(tmp_
     loaded = {
         "boto3": str(site / "boto3" / "__init__.py"),
         "boto3.dynamodb.transform": str(site / "boto3" / "dynamodb" / "transform.py"),
+        "_speedups": str(site / "_speedups.cpython-311-x86_64-linux-gnu.so"),
+        # requests registers urllib3 under a second name: only its own name can be included.
+        "requests.packages.urllib3": str(site / "urllib3" / "__init__.py"),
         "opentelemetry": "",  # a namespace package: compiled in through its modules
         "six.moves": "",  # made at run time: nothing for --include-module to find
         "botocore.session": elsewhere,  # the build environment's
@@ -62,7 +65,7 @@ def test_modules_loaded_by_libraries_split_into_compiled_in_and_kept_stdlib(tmp_
         "_csv": "built-in" if "_csv" in sys.builtin_module_names else "/lib/_csv.so",
     }
     libraries, standard = reach.loaded_by_libraries(loaded, [str(site)])
-    assert libraries == ["boto3", "boto3.dynamodb.transform"]
+    assert libraries == ["_speedups", "boto3", "boto3.dynamodb.transform"]
     assert standard == ["_csv", "encodings.idna"]
 
 

@@ -76,15 +76,31 @@ def in_environment(origins: dict[str, str]) -> set[str]:
     return {name.partition(".")[0] for name, origin in origins.items() if origin.startswith(folders)}
 
 
+def _file_of(name: str, origin: str, folders: list[str]) -> bool:
+    """Whether `origin` is the file that module `name` is found as in one of `folders`, not another
+    module's file registered under a second name (requests.packages.urllib3 is urllib3)."""
+    for folder in folders:
+        relative = os.path.relpath(origin, folder)
+        if relative.startswith(".."):
+            continue
+        parts = relative.split(os.sep)
+        parts[-1] = parts[-1].partition(".")[0]  # the module's name before any suffix (.py, .cpython-311...)
+        if parts[-1] == "__init__":
+            parts.pop()
+        return ".".join(parts) == name
+    return False
+
+
 def loaded_by_libraries(loaded: dict[str, str], function_folders: list[str]) -> tuple[list[str], list[str]]:
     """The modules the import probe saw load, split into (the function's folders' modules to compile
-    in, standard-library modules to keep); the build environment's are neither."""
-    folders = tuple(os.path.join(os.path.abspath(folder), "") for folder in function_folders)
+    in, standard-library modules to keep); the build environment's are neither, and neither are
+    modules known by a name they were not found as."""
+    folders = [os.path.abspath(folder) for folder in function_folders]
     stdlib = set(sys.stdlib_module_names)
     libraries, standard = [], []
     for name, origin in loaded.items():
         if name.partition(".")[0] in stdlib:
             standard.append(name)
-        elif origin.startswith(folders) and origin.endswith(MODULE_SUFFIXES):
+        elif origin.endswith(MODULE_SUFFIXES) and _file_of(name, origin, folders):
             libraries.append(name)
     return sorted(libraries), sorted(standard)
