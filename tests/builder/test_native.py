@@ -19,12 +19,13 @@ from lambda_native.emulator import Function
 pytestmark = pytest.mark.native
 
 
-def test_zip_has_an_executable_bootstrap_and_the_data_file_but_no_sources(native_zip):
+def test_zip_has_an_executable_bootstrap_the_data_file_and_the_functions_source(native_zip):
     with zipfile.ZipFile(native_zip) as archive:
         infos = {info.filename: info for info in archive.infolist()}
     assert stat.S_IMODE(infos["bootstrap"].external_attr >> 16) == 0o755
     assert "greeting.txt" in infos
-    assert not [name for name in infos if name.endswith((".py", ".pyc"))]
+    # app.py is compiled in, and shipped for its stack traces' source lines; nothing else is Python.
+    assert [name for name in infos if name.endswith((".py", ".pyc"))] == ["app.py"]
 
 
 def test_glibc_floor_fits_al2023(task_root):
@@ -75,7 +76,9 @@ def test_handler_exception_is_the_official_error_document(native_zip):
         assert document["errorMessage"] == "boom"
         assert document["errorType"] == "ValueError"
         assert document["requestId"] == result.request_id
-        assert any("in handler" in frame for frame in document["stackTrace"])
+        # The frame of the compiled handler, with its source line, as the python runtime shows it.
+        [frame] = document["stackTrace"]
+        assert frame.endswith(', in handler\n    raise ValueError(event["error"])\n'), frame
         # The runtime carries on: the next invoke, warm, succeeds.
         after = fn.invoke({"name": "again"})
         assert after.ok and not after.cold

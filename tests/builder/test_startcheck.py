@@ -160,7 +160,8 @@ LIBRARY = {
         """,
     # As `pip install --target .` leaves it: the package is a library, not the function's own code.
     "plugin_lib-1.0.dist-info/RECORD": "plugin_lib/__init__.py,,\\nplugin_lib/plugins/shout.py,,\\n",
-    "app.py": """
+    # In a folder of its own, named by a path as SAM templates write it: handlers/app.handler.
+    "handlers/app.py": """
         import plugin_lib
 
         PLUGIN = plugin_lib.load("shout")
@@ -178,17 +179,21 @@ def test_the_check_catches_a_module_a_library_imports_by_name_and_the_fixed_buil
     for name, text in LIBRARY.items():
         os.makedirs(os.path.dirname(src / name), exist_ok=True)
         (src / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    common = ["--src", str(src), "--out", str(tmp_path / "dist"), "--work-dir", str(tmp_path / "work")]
+    common = ["--src", str(src), "--handler", "handlers/app.handler"]
+    common += ["--out", str(tmp_path / "dist"), "--work-dir", str(tmp_path / "work")]
     failed = run_build(*common)
     assert failed.returncode == 2, failed.stdout + failed.stderr
     assert failed.stderr.startswith(
         "build: error: the built function does not start: its init fails with Runtime.ImportModuleError: "
-        "Unable to import module 'app': No module named 'plugin_lib.plugins.shout'\n"
+        "Unable to import module 'handlers/app': No module named 'plugin_lib.plugins.shout'\n"
     ), failed.stderr
     assert "--include-module" in failed.stderr
     fixed = run_build(*common, "--include-module", "plugin_lib.plugins.shout")
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert "  start-up      its handler loads" in fixed.stdout
-    with Function(str(tmp_path / "dist" / "function.zip")) as fn:
+    with Function(str(tmp_path / "dist" / "function.zip"), handler="handlers/app.handler") as fn:
         result = fn.invoke({"text": "<b>hi</b>"})
-    assert result.json() == "&lt;B&gt;HI&lt;/B&gt;"
+        assert result.json() == "&lt;B&gt;HI&lt;/B&gt;"
+        # The handler's own source ships beside bootstrap, the library's does not.
+        assert os.path.isfile(os.path.join(fn.task_root, "handlers", "app.py"))
+        assert not os.path.exists(os.path.join(fn.task_root, "plugin_lib"))

@@ -8,7 +8,7 @@ import struct
 import threading
 import time
 
-from .process import NATIVE, TESTDATA, LaunchedRuntime
+from .process import TESTDATA, LaunchedRuntime
 
 ERROR_DOC_KEYS = ["errorMessage", "errorType", "requestId", "stackTrace"]
 
@@ -25,9 +25,8 @@ def line_of(filename: str, marker: str) -> tuple[int, str]:
 def trace_lines(proc: LaunchedRuntime, filename: str, marker: str, function: str) -> list[str]:
     """The lines of one traceback entry for a frame of `proc`'s handler code, without line ends."""
     number, source = line_of(filename, marker)
-    lines = [f'  File "{proc.code_dir / filename}", line {number}, in {function}']
-    # Compiled code has no source line to show: the native build ships no .py files.
-    return lines if proc.impl == NATIVE else [*lines, f"    {source}"]
+    # The native build ships the function's .py files beside bootstrap, so compiled frames show them too.
+    return [f'  File "{proc.code_dir / filename}", line {number}, in {function}', f"    {source}"]
 
 
 def trace_entry(proc: LaunchedRuntime, filename: str, marker: str, function: str) -> str:
