@@ -207,9 +207,9 @@ ASYNC_RUNTIME_MODULE = "lambda_native.runtime.aio"
 
 
 def asked_modules(options: BuildOptions) -> list[str]:
-    """Modules and packages compiled in on request (`--include-module X`, or
-    `--nuitka-option=--include-module=X`)."""
-    return [*options.include_modules] + [
+    """Modules and packages compiled in through `--nuitka-option=--include-module=X`: other handlers
+    `_HANDLER` may name at run time."""
+    return [
         option.split("=", 1)[1]
         for option in options.nuitka_options
         if option.startswith(("--include-module=", "--include-package="))
@@ -232,10 +232,10 @@ def stdlib_options(
         return []
     runtime = runtime_modules()
     # Modules compiled in on request are roots too; any of them may be named by _HANDLER at run time,
-    # and be async, so asyncio then stays.
+    # and be async, so asyncio then stays. Those of --include-module are modules imported by name.
     asked = asked_modules(options)
     skip = frozenset() if spec.is_async or asked else frozenset({ASYNC_RUNTIME_MODULE})
-    roots = [spec.module, *asked, *runtime, *options.include_stdlib, *extra_roots]
+    roots = [spec.module, *asked, *options.include_modules, *runtime, *options.include_stdlib, *extra_roots]
     needed = stdlib_trim.needed_modules(entry, roots, python_path, skip, notes, environment)
     return [f"--nofollow-import-to={name}" for name in stdlib_trim.left_out(needed, options.include_stdlib)]
 
@@ -295,7 +295,7 @@ def cold_start_options(options: BuildOptions, spec, python_path: list[str], out)
     extra, recorded = [], None
     if options.precompile:
         # The handler's module and those compiled in on request: any may be the handler at run time.
-        modules = [spec.module, *asked_modules(options)]
+        modules = [spec.module, *asked_modules(options), *options.include_modules]
         src = os.path.abspath(options.src)
         extra, recorded = precompile.precompile_options(src, modules, python_path, folder)
         if recorded.path is None and not options.quiet:
