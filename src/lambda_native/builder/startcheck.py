@@ -60,9 +60,15 @@ def describe(what: str, error_type: str, payload: bytes, logs: list[str]) -> str
     ]
     for frame in document.get("stackTrace") or []:
         lines.extend("  " + line for line in str(frame).rstrip("\n").splitlines())
-    if logs:
+    # The runtime's own report of the error (Lambda's warning, the `[ERROR]` line) repeats the above.
+    shown = [
+        line
+        for line in logs
+        if "LAMBDA_WARNING: Unhandled exception" not in line and not line.startswith(f"[ERROR] {error_type}:")
+    ]
+    if shown:
         lines.append("its output:")
-        lines.extend("  " + line for line in logs[-LOG_LINES_SHOWN:])
+        lines.extend("  " + part for line in shown[-LOG_LINES_SHOWN:] for part in line.split("\r"))
     return "\n".join(lines)
 
 
