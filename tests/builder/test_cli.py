@@ -255,3 +255,4 @@ def test_the_summary_names_the_precompiled_sources_only_when_there_are_some(tmp_
     with_table = summary(BuildResult(precompiled=368, **fields), str(tmp_path))
     assert "  precompiled   368 generated sources from the function's libraries" in with_table.splitlines()
     assert "precompiled" not in summary(BuildResult(precompiled=0, **fields), str(tmp_path))
+    assert "  start-up      not checked (--no-check)" in with_table.splitlines()

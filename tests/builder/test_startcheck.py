@@ -189,6 +189,7 @@ def test_the_check_catches_a_module_a_library_imports_by_name_and_the_fixed_buil
         "Unable to import module 'handlers/app': No module named 'plugin_lib.plugins'\n"
     ), failed.stderr
     assert "LAMBDA_WARNING" not in failed.stderr  # the runtime's own report of the error is not repeated
+    assert os.listdir(tmp_path / "dist") == []  # no zip that would die on Lambda
     assert "--include-module" in failed.stderr
     fixed = run_build(*common, "--include-module", "plugin_lib.plugins.shout")
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr

@@ -175,11 +175,13 @@ def summary(result, src: str) -> str:
     if result.precompiled:
         lines.append(f"  precompiled   {result.precompiled} generated sources from the function's libraries")
     checked = getattr(result, "checked", None)
-    if checked is not None:
+    if checked is None:
+        lines.append("  start-up      not checked (--no-check)")
+    else:
         state = (
             f"its handler loads ({checked.init_ms:.0f} ms init)"
             if checked.init_ms is not None
-            else ("its init failed (see the warning above)")
+            else "its init failed (see the warning above)"
         )
         lines.append(f"  start-up      {state}{', --check-event invoked' if checked.invoked else ''}")
     log_path = getattr(result, "log_path", None)

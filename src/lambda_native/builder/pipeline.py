@@ -429,22 +429,22 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     floor = check_glibc(dist, target)
     package.check_size(dist, package.unzipped_tree_size(dist), package.UNZIPPED_LIMIT, "unzipped")
     zip_path = os.path.join(out_dir, ZIP_NAME)
-    partial = zip_path + ".unchecked"
-    count = package.write_zip(dist, partial)
-    try:
-        package.check_size(dist, os.path.getsize(partial), package.ZIPPED_LIMIT, "zipped")
-    except BuildError:
-        os.remove(partial)
-        raise
-    os.replace(partial, zip_path)
+    # Only a zip that fits Lambda and starts becomes function.zip; a failed one is removed.
+    unchecked = os.path.join(out_dir, "function.unchecked.zip")
+    count = package.write_zip(dist, unchecked)
     checked = None
-    if options.check:
-        if not options.quiet:
-            print("checking that it starts: its init under the emulator", file=out, flush=True)
-        checked = startcheck.check_start(zip_path, str(spec), event)
-        if not options.quiet:
-            for warning in checked.warnings:
-                print(f"warning: {warning}", file=out)
+    try:
+        package.check_size(dist, os.path.getsize(unchecked), package.ZIPPED_LIMIT, "zipped")
+        if options.check:
+            if not options.quiet:
+                print("checking that it starts: its init under the emulator", file=out, flush=True)
+            checked = startcheck.check_start(unchecked, str(spec), event)
+    except BuildError:
+        os.remove(unchecked)
+        raise
+    os.replace(unchecked, zip_path)
+    for warning in checked.warnings if checked is not None else ():
+        print(f"warning: {warning}", file=out)
     return BuildResult(
         arch=arch,
         checked=checked,
