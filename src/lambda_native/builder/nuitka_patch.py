@@ -14,6 +14,11 @@ handler raising `RecursionError`, as it does interpreted.
 
 And it links the static libpython named by `LAMBDA_NATIVE_STATIC_LIBPYTHON` when that is set (an arm64
 build's, from cross_python) instead of the running Python's; without it nothing changes.
+
+And it fixes a crash of Nuitka itself (plugins/Plugins.py): a module with code a plugin runs after it loads
+(anyio.to_process, through the multiprocessing plugin), shipped as bytecode, comes back from Nuitka's
+bytecode cache on a rebuild as an uncompiled module, which has no `getCompilationMode()`: every rebuild of
+a FastAPI function died with AttributeError.
 """
 
 from __future__ import annotations
@@ -69,6 +74,16 @@ REPLACEMENTS = (
         f"    # {_MARK}: a cross build links the target's libpython.\n"
         '    env.static_libpython = os.environ.get("LAMBDA_NATIVE_STATIC_LIBPYTHON")'
         ' or getArgumentDefaulted("static_libpython", "")\n',
+    ),
+    (
+        "plugins/Plugins.py",
+        '        if trigger_module.getCompilationMode() == "bytecode":\n',
+        f"        # {_MARK}: a trigger of a module shipped as bytecode may come back from Nuitka's bytecode\n"
+        "        # cache already uncompiled, which has no compilation mode (a warm rebuild crashed).\n"
+        "        if (\n"
+        "            trigger_module.isCompiledPythonModule()\n"
+        '            and trigger_module.getCompilationMode() == "bytecode"\n'
+        "        ):\n",
     ),
 )
 

@@ -277,8 +277,8 @@ def deferred_inspect_nuitka(work: str, out, quiet: bool) -> str | None:
     if result.path is None and not quiet:
         print(
             f"note: building with Nuitka unpatched ({result.reason}): the bootstrap imports inspect at "
-            "start-up (a few ms slower), and runaway recursion in compiled code crashes it instead of "
-            "raising RecursionError",
+            "start-up (a few ms slower), runaway recursion in compiled code crashes it instead of "
+            "raising RecursionError, and a rebuild of libraries shipped as bytecode may crash Nuitka",
             file=out,
         )
     return result.path
