@@ -110,6 +110,15 @@ fi
     assert checked.init_ms > 0 and checked.warnings == [] and not checked.invoked
 
 
+def test_a_bootstrap_the_emulator_cannot_run_here_is_a_warning(tmp_path):
+    path = tmp_path / "function.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("app.py", "")  # no bootstrap
+    checked = startcheck.check_start(str(path), "app.handler")
+    assert checked.init_ms is None and not checked.invoked and not checked.started
+    assert checked.warnings[0].startswith("the built function was not started to check it: ")
+
+
 @pytest.mark.parametrize(
     ("error_type", "message", "missing"),
     [

@@ -177,6 +177,8 @@ def summary(result, src: str) -> str:
     checked = getattr(result, "checked", None)
     if checked is None:
         lines.append("  start-up      not checked (--no-check)")
+    elif not checked.started:
+        lines.append("  start-up      not checked (see the warning above)")
     else:
         state = (
             f"its handler loads ({checked.init_ms:.0f} ms init)"

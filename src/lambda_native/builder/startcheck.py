@@ -73,14 +73,18 @@ def describe(what: str, error_type: str, payload: bytes, logs: list[str]) -> str
 
 
 class CheckResult:
-    """What the check found: how long the init took (None when it failed) and the warnings to show."""
+    """What the check found: whether the function could be started here at all, how long its init took
+    (None when it failed), whether --check-event was invoked, and the warnings to show."""
 
-    __slots__ = ("init_ms", "invoked", "warnings")
+    __slots__ = ("init_ms", "invoked", "started", "warnings")
 
-    def __init__(self, init_ms: float | None, warnings: list[str], invoked: bool) -> None:
+    def __init__(
+        self, init_ms: float | None, warnings: list[str], invoked: bool, started: bool = True
+    ) -> None:
         self.init_ms = init_ms
         self.warnings = warnings
         self.invoked = invoked
+        self.started = started
 
 
 def read_event(path: str) -> bytes:
@@ -101,19 +105,24 @@ def read_event(path: str) -> bytes:
 def check_start(zip_path: str, handler: str, event: bytes | None = None) -> CheckResult:
     """Start the function in `zip_path` under the emulator; BuildError when its handler does not load
     (or, with `event`, its invoke fails) because the build left something out."""
-    from lambda_native.emulator import Function
+    from lambda_native.emulator import Function, PackageError
     from lambda_native.emulator.lambda_env import FAKE_CREDENTIALS
 
     warnings = []
     env = {"AWS_ENDPOINT_URL": NOWHERE}
-    with Function(
-        zip_path,
-        handler=handler,
-        timeout=CHECK_TIMEOUT_SECONDS,
-        memory=CHECK_MEMORY_MB,
-        env=env,
-        credentials=FAKE_CREDENTIALS,
-    ) as function:
+    try:
+        function = Function(
+            zip_path,
+            handler=handler,
+            timeout=CHECK_TIMEOUT_SECONDS,
+            memory=CHECK_MEMORY_MB,
+            env=env,
+            credentials=FAKE_CREDENTIALS,
+        )
+    except PackageError as exc:  # e.g. an arm64 bootstrap on a machine without qemu-user
+        warnings.append(f"the built function was not started to check it: {exc}")
+        return CheckResult(None, warnings, invoked=False, started=False)
+    with function:
         init = function.init()
         if not init.ok:
             text = describe("its init", init.error_type, init.payload, init.logs)
