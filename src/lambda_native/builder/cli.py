@@ -28,7 +28,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--handler",
         default="app.handler",
-        help="MODULE.FUNCTION, the handler compiled in (default: app.handler)",
+        help="MODULE.FUNCTION, the handler compiled in: app.handler (the default), pkg.app.handler, or a "
+        "path as SAM templates write it, lib/app.handler",
     )
     p.add_argument(
         "--src",
@@ -36,7 +37,10 @@ def parser() -> argparse.ArgumentParser:
         "bootstrap (default: the folder of --requirements, else this folder if it holds the handler's "
         "module, else the examples/hello of this checkout)",
     )
-    p.add_argument("--requirements", help="a requirements.txt whose packages are installed and compiled in")
+    p.add_argument(
+        "--requirements",
+        help="a requirements.txt whose packages are installed and shipped inside bootstrap (see --libraries)",
+    )
     p.add_argument(
         "--target",
         default="al2023",
@@ -102,8 +106,9 @@ def parser() -> argparse.ArgumentParser:
         "--no-precompile",
         dest="precompile",
         action="store_false",
-        help="do not import the function's libraries at build time to precompile the code they generate "
-        "on import (dataclass methods, string annotations), which is then compiled on every cold start",
+        help="do not import the function's libraries at build time: the code they generate on import "
+        "(dataclass methods, string annotations) is then compiled on every cold start, and modules they "
+        "load by name are shipped only if an import statement names them",
     )
     p.add_argument(
         "--no-sources",
