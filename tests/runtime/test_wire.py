@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from lambda_native.runtime import wire
@@ -296,3 +298,66 @@ def test_response_is_read_only():
     response = wire.ResponseParser().feed(NEXT_RESPONSE)
     with pytest.raises(AttributeError, match="read-only"):
         response.status = 500
+
+
+# A Content-Length body is received in place: one buffer of its size, filled by the caller's recv_into.
+BODY = bytes(range(256)) * 4096  # 1 MiB
+LARGE_HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(BODY)
+
+
+def test_a_content_length_body_is_received_into_one_buffer_of_its_size():
+    parser = wire.ResponseParser()
+    assert parser.body_space() is None  # no head yet: bytes go through feed
+    assert parser.feed(LARGE_HEAD + BODY[:1000]) is None
+    space = parser.body_space()
+    assert len(space) == len(BODY) - 1000
+    buffer = space.obj
+    space[:500] = BODY[1000:1500]
+    assert parser.body_received(500) is None
+    space = parser.body_space()
+    assert space.obj is buffer and len(space) == len(BODY) - 1500
+    space[:] = BODY[1500:]
+    response = parser.body_received(len(space))
+    space.release()
+    assert response.body is buffer and response.body == BODY  # the body is that buffer, never copied
+    assert parser.body_space() is None and parser.idle
+
+
+def test_body_space_is_none_for_bodies_of_other_framings():
+    parser = wire.ResponseParser()
+    parser.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel")
+    assert parser.body_space() is None
+    parser = wire.ResponseParser()
+    parser.feed(b"HTTP/1.1 200 OK\r\n\r\nuntil close")
+    assert parser.body_space() is None
+
+
+def test_an_absurd_content_length_is_not_allocated_up_front():
+    parser = wire.ResponseParser()
+    parser.feed(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\nabc" % (wire.MAX_PREALLOCATED_BODY + 1))
+    assert parser.body_space() is None  # the body grows as it arrives instead
+    assert parser.feed(b"def") is None
+
+
+@pytest.mark.parametrize("size", [0, -1, len(BODY) + 1])
+def test_receiving_more_than_the_body_space_or_nothing_is_refused(size):
+    parser = wire.ResponseParser()
+    parser.feed(LARGE_HEAD)
+    with pytest.raises(ValueError, match="the body awaits"):
+        parser.body_received(size)
+
+
+def test_body_received_without_a_body_space_is_refused():
+    with pytest.raises(ValueError, match="the body awaits"):
+        wire.ResponseParser().body_received(1)
+
+
+def test_the_parser_keeps_no_large_buffer_after_a_large_chunked_body():
+    # A 1 MiB chunked body goes through the parser's own buffer; it must not stay that big once read.
+    parser = wire.ResponseParser()
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%b\r\n0\r\n\r\n" % (
+        len(BODY),
+        BODY,
+    )
+    assert parser.feed(chunked).body == BODY
+    assert sys.getsizeof(parser._buf) < 1024

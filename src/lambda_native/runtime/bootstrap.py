@@ -146,7 +146,9 @@ def _invoke(client: api.RuntimeClient, function, invocation: api.Invocation, tol
     try:
         ctx = context.from_invocation(invocation)
         event = invocation.body
-        if invocation.content_type == _JSON:
+        if invocation.content_type != _JSON:
+            event = bytes(event)  # the body as received is a bytearray
+        else:
             from lambda_native.runtime import codec
 
             try:
@@ -261,3 +263,5 @@ def main(argv: list[str] | None = None, *, built_handler: str | None = None) -> 
         else:
             environ["_X_AMZN_TRACE_ID"] = invocation.trace_id
         _invoke(client, function, invocation)
+        # Free the event before waiting for the next: an idle runtime holds none of a large one's memory.
+        del invocation

@@ -18,7 +18,7 @@ ERROR_BODY_TRAILER = "Lambda-Runtime-Function-Error-Body"
 XRAY_CAUSE_HEADER = "Lambda-Runtime-Function-XRay-Error-Cause"
 INVOCATION_ID_HEADER = "Lambda-Runtime-Invocation-Id"
 CONNECT_TIMEOUT_S = 1.0  # as aws-lambda-cpp; the Runtime API is on loopback
-_RECV_SIZE = 256 * 1024
+_RECV_SIZE = 64 * 1024  # heads and small bodies; a large Content-Length body is received in place
 _SMALL_BODY = 64 * 1024  # bodies up to this size go out in the same send() as the head
 
 
@@ -89,8 +89,9 @@ class RuntimeClient:
         self._sock: _socket.socket | None = None
         self._parser = wire.ResponseParser()
         self._used = False  # a request already went over the current connection
-        # One receive buffer for the process's life: `recv(256 KiB)` would mmap, mremap and munmap a fresh
-        # 256 KiB bytes object on every call (twice per invoke), the largest part of the loop's own cost.
+        # One receive buffer for the process's life, for heads and small bodies: `recv(n)` would allocate
+        # and free a fresh bytes object on every call (twice per invoke). A Content-Length body goes
+        # straight into the buffer the parser made for it (`wire.ResponseParser.body_space`).
         self._buffer = memoryview(bytearray(_RECV_SIZE))
 
     def connect(self) -> None:
@@ -216,11 +217,16 @@ class RuntimeClient:
     def _receive(self) -> wire.Response:
         sock, parser, buffer = self._sock, self._parser, self._buffer
         while True:
-            size = sock.recv_into(buffer)
+            space = parser.body_space()
+            if space is None:
+                size = sock.recv_into(buffer)
+            else:
+                with space:
+                    size = sock.recv_into(space)
             if not size:
                 self.close()
                 return parser.feed_eof()
-            response = parser.feed(buffer[:size].tobytes())
+            response = parser.feed(buffer[:size]) if space is None else parser.body_received(size)
             if response is not None:
                 if not response.keep_alive:
                     self.close()

@@ -8,6 +8,10 @@ from __future__ import annotations
 # Cap on a response's status line + headers: /next headers carry client context and cognito JSON,
 # which Lambda limits to a few KiB; anything near this is not a Runtime API.
 MAX_HEAD_BYTES = 1 << 20
+# A Content-Length body up to this size gets one buffer of its exact size as soon as the head is read, which
+# the caller receives into (`body_space`): a 3 MB event is then copied once, by the kernel, and leaves no
+# grown buffers behind. Lambda's events are at most 6 MB; a larger announced length grows as bytes arrive.
+MAX_PREALLOCATED_BODY = 64 << 20
 
 
 class ProtocolError(Exception):
@@ -37,17 +41,20 @@ class ClosedBeforeResponse(ProtocolError):
 
 
 class Response:
-    """One complete HTTP response: status, lower-cased headers, body; read-only once built."""
+    """One complete HTTP response: status, lower-cased headers, body; read-only once built.
+
+    `body` is the bytearray the body was received into (not copied into a `bytes`).
+    """
 
     __slots__ = ("body", "headers", "keep_alive", "reason", "status")
 
     status: int
     reason: str
     headers: dict[str, str]
-    body: bytes
+    body: bytearray
     keep_alive: bool
 
-    def __init__(self, status: int, reason: str, headers: dict[str, str], body: bytes, keep_alive: bool):
+    def __init__(self, status: int, reason: str, headers: dict[str, str], body: bytearray, keep_alive: bool):
         set_ = object.__setattr__
         set_(self, "status", status)
         set_(self, "reason", reason)
@@ -114,10 +121,12 @@ class ResponseParser:
     """Incremental HTTP/1.1 response reader: `feed()` bytes as they arrive, get a `Response` when complete.
 
     Handles `Content-Length`, chunked (trailers read and dropped) and read-until-close bodies, skips 1xx
-    interim responses, and keeps bytes that follow a response for the next one.
+    interim responses, and keeps bytes that follow a response for the next one. A Content-Length body can
+    also be received in place: `body_space()` is where the rest of it goes, `body_received(n)` says how much
+    arrived there.
     """
 
-    __slots__ = ("_body", "_buf", "_framing", "_head", "_remaining")
+    __slots__ = ("_body", "_buf", "_filled", "_framing", "_head", "_in_place", "_remaining")
 
     def __init__(self) -> None:
         self._buf = bytearray()
@@ -128,6 +137,8 @@ class ResponseParser:
         self._body = bytearray()
         self._framing = _LENGTH
         self._remaining = 0  # bytes left in the Content-Length body or the current chunk
+        self._in_place = False  # `_body` has the Content-Length body's size; `_filled` bytes of it are in
+        self._filled = 0
 
     @property
     def idle(self) -> bool:
@@ -147,18 +158,39 @@ class ResponseParser:
             done = self._parse_length_body() if self._framing == _LENGTH else self._parse_chunked_body()
             if not done:
                 return None
-            status, reason, headers, keep_alive = self._head
-            body = bytes(self._body)
-            self._reset()
-            if 100 <= status < 200:
-                continue
-            return Response(status, reason, headers, body, keep_alive)
+            response = self._complete()
+            if response is not None:
+                return response
+
+    def body_space(self) -> memoryview | None:
+        """Where the rest of the Content-Length body being read goes, for `recv_into`; then call
+        `body_received`. None when the next bytes must go through `feed` (a head, another framing)."""
+        if self._head is None or not self._in_place or not self._remaining or self._buf:
+            return None
+        return memoryview(self._body)[self._filled :]
+
+    def body_received(self, size: int) -> Response | None:
+        """`size` bytes were written at the start of the last `body_space()`; the response they complete."""
+        if self._head is None or not self._in_place or not 0 < size <= self._remaining:
+            raise ValueError(f"{size} bytes received, but the body awaits {self._remaining}")
+        self._filled += size
+        self._remaining -= size
+        return None if self._remaining else self._complete()
+
+    def _complete(self) -> Response | None:
+        """The response whose body was just completed (None for a 1xx), the parser reset for the next."""
+        status, reason, headers, keep_alive = self._head
+        body = self._body
+        self._reset()
+        if 100 <= status < 200:
+            return None
+        return Response(status, reason, headers, body, keep_alive)
 
     def feed_eof(self) -> Response:
         """The peer closed the connection: return the read-until-close response, or raise ProtocolError."""
         if self._head is not None and self._framing == _UNTIL_CLOSE:
             status, reason, headers, _ = self._head
-            body = bytes(self._body)
+            body = self._body
             self._reset()
             return Response(status, reason, headers, body, False)
         if self.idle:
@@ -204,6 +236,8 @@ class ResponseParser:
             if values or not length.isdigit() or not length.isascii():
                 raise ProtocolError(f"bad Content-Length: {headers['content-length']!r}")
             self._remaining = int(length)
+            if self._remaining <= MAX_PREALLOCATED_BODY:
+                self._body, self._in_place = bytearray(self._remaining), True
         else:
             self._framing = _UNTIL_CLOSE
         if self._framing == _UNTIL_CLOSE:
@@ -213,7 +247,11 @@ class ResponseParser:
     def _parse_length_body(self) -> bool:
         take = min(self._remaining, len(self._buf))
         if take:
-            self._body += self._buf[:take]
+            if self._in_place:
+                self._body[self._filled : self._filled + take] = memoryview(self._buf)[:take]
+                self._filled += take
+            else:
+                self._body += memoryview(self._buf)[:take]
             del self._buf[:take]
             self._remaining -= take
         return self._remaining == 0
@@ -226,7 +264,7 @@ class ResponseParser:
                     return False
                 if buf[self._remaining - 2 : self._remaining] != b"\r\n":
                     raise ProtocolError("chunk data not followed by CRLF")
-                self._body += buf[: self._remaining - 2]
+                self._body += memoryview(buf)[: self._remaining - 2]
                 del buf[: self._remaining]
                 self._remaining = 0
             if self._remaining == 0:
