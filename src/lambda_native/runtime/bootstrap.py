@@ -10,8 +10,8 @@ import os
 import sys
 
 from lambda_native import __version__
+from lambda_native.runtime import allocator, handler, logs, shutdown, wire
 from lambda_native.runtime import client as api
-from lambda_native.runtime import handler, logs, shutdown, wire
 
 USER_AGENT = f"lambda-native/{__version__} (python/{'.'.join(map(str, sys.version_info[:3]))})"
 _JSON = "application/json"
@@ -135,10 +135,11 @@ def _stream(client: api.RuntimeClient, function, kind_and_type, event, ctx, invo
     _posted(stream.finish, request_id, tolerant, stream=True)
 
 
-def _invoke(client: api.RuntimeClient, function, invocation: api.Invocation, tolerant: bool = False) -> None:
+def _invoke(client: api.RuntimeClient, function, invocation: api.Invocation, tolerant: bool = False) -> int:
     """Handle one event: context, unmarshal, call, marshal, and post the result or the error.
 
     `tolerant`: reply failures are logged and survived (Managed Instances) instead of ending the process.
+    Returns the larger of the event's and the reply's sizes (see `allocator.after_invoke`).
     """
     from lambda_native.runtime import context  # the first import comes after the first /next
 
@@ -160,7 +161,7 @@ def _invoke(client: api.RuntimeClient, function, invocation: api.Invocation, tol
         streamed = getattr(function, _STREAMING_MARK, None)
         if streamed is not None:
             _stream(client, function, streamed, event, ctx, invocation, tolerant)
-            return
+            return len(invocation.body)
         result = function(event, ctx)
         if hasattr(type(result), "__await__"):  # an `async def` handler
             from lambda_native.runtime import aio
@@ -192,6 +193,7 @@ def _invoke(client: api.RuntimeClient, function, invocation: api.Invocation, tol
         _posted(
             lambda: client.post_response(request_id, body, content_type, invocation_id), request_id, tolerant
         )
+    return max(len(invocation.body), len(body))
 
 
 def main(argv: list[str] | None = None, *, built_handler: str | None = None) -> None:
@@ -262,6 +264,7 @@ def main(argv: list[str] | None = None, *, built_handler: str | None = None) -> 
             environ.pop("_X_AMZN_TRACE_ID", None)
         else:
             environ["_X_AMZN_TRACE_ID"] = invocation.trace_id
-        _invoke(client, function, invocation)
+        payload = _invoke(client, function, invocation)
         # Free the event before waiting for the next: an idle runtime holds none of a large one's memory.
         del invocation
+        allocator.after_invoke(payload)
