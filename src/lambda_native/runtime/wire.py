@@ -207,7 +207,7 @@ class ResponseParser:
         del self._buf[: end + 4]
         version, _, rest = lines[0].partition(" ")
         code, _, reason = rest.partition(" ")
-        if not version.startswith("HTTP/1.") or len(code) != 3 or not code.isdigit():
+        if not version.startswith("HTTP/1.") or len(code) != 3 or not code.isdigit() or not code.isascii():
             raise ProtocolError(f"bad status line: {lines[0]!r}")
         status = int(code)
         headers: dict[str, str] = {}
