@@ -194,7 +194,7 @@ def _content_length(headers: dict[str, str]) -> int:
     value = headers.get("content-length")
     if value is None:
         return 0
-    if not value.isdigit():
+    if not value.isdigit() or not value.isascii():  # str.isdigit() also takes '²', which int() refuses
         raise ProtocolError(f"bad content-length {value!r}")
     return int(value)
 
