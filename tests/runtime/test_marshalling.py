@@ -155,6 +155,34 @@ def test_bad_json_event_is_an_unmarshal_error(impl, shared):
     }
 
 
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b'{"x": NaN}', "Expecting value: line 1 column 7 (char 6)"),
+        (b"[1] [2]", "Extra data: line 1 column 5 - line 1 column 8 (char 4 - 7)"),
+    ],
+)
+def test_events_are_refused_as_simplejson_refuses_them(impl, shared, raw, message):
+    api, _ = shared.get(impl, "echo.handler")
+    doc = error_doc(invoke(api, raw))
+    assert (doc["errorType"], doc["errorMessage"]) == (
+        "Runtime.UnmarshalError",
+        f"Unable to unmarshal input: {message}",
+    )
+
+
+def test_large_integers_and_a_byte_order_mark_are_read_as_simplejson_reads_them(impl, shared):
+    api, _ = shared.get(impl, "echo.describe")
+    event = b'\xef\xbb\xbf{"big": 18446744073709551616, "neg": -9223372036854775809, '
+    event += b'"id": "0000000000000000000001"}'
+    reply = invoke(api, event)
+    assert json.loads(reply.body)["value"] == {
+        "big": 2**64,
+        "neg": -(2**63) - 1,
+        "id": "0000000000000000000001",
+    }
+
+
 @pytest.mark.parametrize("impl", OURS_AND_NATIVE)
 def test_ours_emits_non_ascii_as_utf8(impl, shared):
     """The official client escapes it unless AWS_EXECUTION_ENV names python3.12+; ours never does."""

@@ -6,8 +6,15 @@ well under a millisecond (`json` itself is not imported: its `re` and `enum` cos
 through `_json` until the runtime has moved `ORJSON_AFTER_BYTES` of them, and only then is orjson imported,
 when its speed on large payloads starts to repay its import: a function with small events never loads it;
 one with 1 MB events loads it on a warm invoke, not on its cold start. Whichever path runs, the values are
-the same, and anything either fast path would treat differently from simplejson goes to the exact paths.
-The runtime's own small documents (error documents, X-Ray causes, JSON log lines) always use `_json`.
+the same: where orjson would differ from simplejson is decided value by value (an integer token beyond 64
+bits, which orjson reads as a float; a NaN or infinity, which it writes as null; an enum member, UUID or
+namedtuple, which it writes where simplejson refuses or writes an object), and only then does the whole
+document go to the exact path. The runtime's own small documents (error documents, X-Ray causes, JSON log
+lines) always use `_json`.
+
+Events are read as simplejson's `loads` reads them: `NaN` and `Infinity` tokens refused, a leading
+byte-order mark skipped, integers of any size exact, errors worded alike (Python's json words a few
+delimiter errors differently).
 
 Results are encoded like the official client's simplejson encoder, value for value: `Decimal` exactly, NaN
 and infinities as the `NaN`/`Infinity` tokens, namedtuples as objects, tuples as arrays, non-string keys as
@@ -32,7 +39,7 @@ _INT64_MIN, _UINT64_MAX = -(1 << 63), (1 << 64) - 1
 
 
 class DecodeError(ValueError):
-    """Bytes that are not JSON; the message is the standard library's (same wording as simplejson)."""
+    """Bytes that are not JSON, as simplejson sees them; the message is simplejson's for most refusals."""
 
 
 class EncodeError(ValueError):
@@ -49,8 +56,17 @@ def _load():
     return orjson
 
 
+class _Constant(ValueError):
+    """A `NaN`, `Infinity` or `-Infinity` token, which simplejson (unlike Python's json) refuses to read."""
+
+
+def _refuse_constant(name: str) -> object:
+    raise _Constant(name)
+
+
 class _ScanContext:
-    """What `_json.make_scanner` reads from a `json.JSONDecoder`: its defaults, without importing `json`."""
+    """What `_json.make_scanner` reads from a `json.JSONDecoder`, without importing `json`: its defaults, but
+    NaN and the infinities refused, as simplejson's `loads` does (the exact path then words the error)."""
 
     __slots__ = ("object_hook", "object_pairs_hook", "parse_constant", "parse_float", "parse_int", "strict")
 
@@ -58,8 +74,7 @@ class _ScanContext:
         self.strict = True
         self.object_hook = self.object_pairs_hook = None
         self.parse_float, self.parse_int = float, int
-        constants = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}
-        self.parse_constant = constants.__getitem__
+        self.parse_constant = _refuse_constant
 
 
 def _refuse(obj: object) -> object:
@@ -106,16 +121,56 @@ def _light_loads(text: str) -> object:
     return value
 
 
-# Maps every digit to "0" and every other byte to " ": a run of 20 zeros marks a possible >64-bit integer.
-_DIGIT_RUNS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
-_LONG_RUN = b"0" * 20
+# For finding integers orjson would read as floats: digits become "0", every other byte that may stand right
+# before or after a number (structure, whitespace, a minus sign) "s", and any other byte "x".
+_NUMBER_SHAPES = bytes(
+    48 if 48 <= byte <= 57 else 115 if byte in b"[]{},:- \t\r\n" else 120 for byte in range(256)
+)
+# orjson reads integers within [-2**63, 2**64 - 1] exactly and any other as a float: only integers of 19
+# digits or more can be outside.
+_LONG_DIGITS = b"0" * 19
+_LONG_INTEGER = b"s" + _LONG_DIGITS
+_WINDOW = 64 * 1024
+
+
+def _orjson_reads_exactly(data: bytes) -> bool:
+    """Whether orjson reads every number in `data` as Python's json does: no integer token beyond 64 bits.
+
+    Decided per value: each run of 19 digits or more that stands where a number may (after structure,
+    whitespace or a minus sign) is looked at; a number-like run inside a string costs the slow path, never a
+    wrong value. The bytes are mapped in windows small enough to come from (and go back to) the heap: a
+    copy of a whole large event would be mmapped and page-faulted in afresh on every invoke.
+    """
+    for start in range(0, len(data), _WINDOW):
+        shapes = data[start : start + _WINDOW + len(_LONG_DIGITS)].translate(_NUMBER_SHAPES)
+        if start == 0 and shapes.startswith(_LONG_DIGITS) and not _fits(data, 0):
+            return False
+        at = shapes.find(_LONG_INTEGER)
+        while 0 <= at < _WINDOW:  # a run starting past the window is the next window's
+            if not _fits(data, start + at + 1):
+                return False
+            at = shapes.find(_LONG_INTEGER, at + len(_LONG_INTEGER))
+    return True
+
+
+def _fits(data: bytes, digits: int) -> bool:
+    """Whether the digit run starting at `digits` is no integer orjson misreads: it ends inside a word or a
+    float (a letter, quote or dot follows), or it is within orjson's range."""
+    end = digits + len(_LONG_DIGITS)
+    while end < len(data) and 48 <= data[end] <= 57:
+        end += 1
+    if end < len(data) and _NUMBER_SHAPES[data[end]] != 115:
+        return True
+    value = int(data[digits:end])
+    return _INT64_MIN <= (-value if digits and data[digits - 1] == 45 else value) <= _UINT64_MAX
 
 
 def loads(data: bytes) -> object:
-    """Parse JSON; DecodeError if it is not JSON.
+    """Parse JSON (bytes or bytearray) as simplejson does; DecodeError if it is not JSON.
 
-    Python's json (same results and error wording as simplejson) reads what orjson refuses (numbers beyond
-    a double, lone surrogates) or would read inexactly: orjson turns integers beyond 64 bits into floats.
+    The exact path (Python's json, made to read as simplejson) takes what orjson refuses (numbers beyond a
+    double, lone surrogates, a byte-order mark, and bad JSON, to word the error) or would read inexactly:
+    orjson turns integers beyond 64 bits into floats.
     """
     if _light(len(data)):
         try:
@@ -123,7 +178,7 @@ def loads(data: bytes) -> object:
         except Exception:  # not JSON: the exact path says why, in simplejson's words
             return _exact_loads(data)
     orjson = _orjson or _load()
-    if _LONG_RUN not in data.translate(_DIGIT_RUNS):
+    if _orjson_reads_exactly(data):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
@@ -131,14 +186,50 @@ def loads(data: bytes) -> object:
     return _exact_loads(data)
 
 
+# A byte-order mark that simplejson skips at the start of a document, as text and as UTF-8 read as Latin-1.
+_BOMS = ("\ufeff", "\xef\xbb\xbf")
+
+
 def _exact_loads(data: bytes) -> object:
-    """Python's json: simplejson's results and error wording, for what the fast paths refuse."""
+    """Python's json, made to read as simplejson's `loads` does, for what the fast paths refuse: a leading
+    byte-order mark skipped, NaN and the infinities refused, simplejson's wording for extra data."""
     import json
 
     try:
-        return json.loads(data.decode())  # simplejson reads bytes as UTF-8 only: so do we
-    except ValueError as exc:
+        text = data.decode()  # simplejson reads bytes as UTF-8 only: so do we
+        for bom in _BOMS:
+            if text.startswith(bom):
+                text = " " * len(bom) + text[len(bom) :]  # skipped, the error positions kept
+        return json.loads(text, parse_constant=_refuse_constant)
+    except _Constant:
+        raise DecodeError(str(json.JSONDecodeError("Expecting value", text, _constant_at(text)))) from None
+    except json.JSONDecodeError as exc:
+        if exc.msg != "Extra data":
+            raise DecodeError(str(exc)) from None
+        end = json.JSONDecodeError("", text, len(text))
+        message = f"Extra data: line {exc.lineno} column {exc.colno} - line {end.lineno} column {end.colno}"
+        raise DecodeError(f"{message} (char {exc.pos} - {len(text)})") from None
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than Python's json reads
         raise DecodeError(str(exc)) from None
+
+
+def _constant_at(text: str) -> int:
+    """Where the first `NaN`/`Infinity`/`-Infinity` token outside a string starts (the scan that met it found
+    no error before it, and outside strings `N` and `I` occur in no other token)."""
+    in_string = escaped = False
+    for index, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "NI" or (char == "-" and text.startswith("Infinity", index + 1)):
+            return index
+    return 0
 
 
 def _default(obj: object) -> object:
@@ -158,16 +249,16 @@ def _default(obj: object) -> object:
 def dumps(obj: object) -> bytes:
     """Encode a handler's result; EncodeError if some value cannot be encoded.
 
-    orjson encodes plain built-in values as simplejson does, except NaN and infinities (as null). Anything
-    else, or output with a null in it, is checked first; what orjson would get wrong goes to `_exact`.
+    orjson encodes plain built-in values as simplejson does, except NaN and infinities (as null); anything
+    else, and any plain float that may not be finite, is checked value by value first, and what orjson would
+    get wrong goes to `_exact`.
     """
     try:
-        marshal.dumps(obj)  # C-speed proof that `obj` holds only exact built-in types
-        plain = True
+        shape = marshal.dumps(obj)  # C-speed proof that `obj` holds only exact built-in types
     except ValueError:
-        plain = False
+        shape = None
     if _light(0):
-        if not plain:
+        if shape is None:
             return _exact(obj)
         try:
             out = "".join(_encoder(obj, 0)).encode()
@@ -176,8 +267,7 @@ def dumps(obj: object) -> bytes:
         _light(len(out))
         return out
     orjson = _orjson or _load()
-    checked = not plain
-    if checked and _needs_exact(obj):
+    if shape is None and _needs_exact(obj):
         return _exact(obj)
     try:
         out = orjson.dumps(obj, default=_default, option=_DUMPS_OPTIONS)
@@ -185,9 +275,19 @@ def dumps(obj: object) -> bytes:
         if exc.__cause__ is not None:  # raised by `_default`
             raise EncodeError(str(exc.__cause__)) from None
         return _exact(obj)  # non-str keys, >64-bit integers, lone surrogates, deep nesting, cycles
-    if not checked and b"null" in out and _needs_exact(obj):
+    if shape is not None and _maybe_not_finite(shape) and b"null" in out and _needs_exact(obj):
         return _exact(obj)
     return out
+
+
+def _maybe_not_finite(shape: bytes) -> bool:
+    """Whether `marshal.dumps` output may hold a NaN or an infinity, which orjson writes as null.
+
+    marshal writes each float as 8 little-endian IEEE bytes, whose last is 0x7f or 0xff exactly when the
+    exponent is all ones (NaN, infinity); UTF-8 text never holds 0xff and holds 0x7f only as DEL. Without
+    either byte (a memchr each) no float in the value can be NaN or infinite.
+    """
+    return b"\x7f" in shape or b"\xff" in shape
 
 
 def _needs_exact(obj: object) -> bool:
