@@ -2,11 +2,13 @@
 
 The emulator (`lambda_native.emulator.Function`) starts the runtime as Lambda would, serves it the Runtime
 API on 127.0.0.1 and times it: spawn → first `/next` (Init Duration) and spawn → first response are taken
-by the server the moment each request is parsed. Warm round trips are timed here, around `invoke`.
+by the server the moment each request is parsed. Warm round trips are timed here, around `invoke`, and the
+runtime's CPU time per warm invoke is read from the kernel's scheduler statistics.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 from benchmarks.stats import summarize
@@ -81,32 +83,85 @@ def cold_start(
     )
 
 
+def runtime_cpu_ns(pid: int) -> tuple[int, int]:
+    """Time every thread of `pid` has spent on a CPU and waiting for one so far, in ns (`schedstat`)."""
+    on_cpu = waiting = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                ran, waited, _ = f.read().split()
+        except OSError:  # a thread that just ended
+            continue
+        on_cpu += int(ran)
+        waiting += int(waited)
+    return on_cpu, waiting
+
+
+class WarmRuntime:
+    """One variant's warm environment and its warm samples: round trip and Duration, as before, and the
+    runtime's own CPU time and its wait for a CPU per invoke.
+
+    Duration is wall time: when other processes want the runtime's CPU (a shared machine), it includes the
+    runtime's wait, which differs from row to row if rows are measured at different times. The CPU time
+    does not; and the suite interleaves the warm invokes of every variant of a workload (`warm_rounds`),
+    so whatever load there is falls on all of them alike.
+    """
+
+    def __init__(self, prepared: Prepared, workload: Workload, event: bytes, memory_mb: int, cpu: int | None):
+        self.prepared, self.workload, self.event = prepared, workload, event
+        self.function = _function(prepared, workload, memory_mb, cpu)
+        self.round_trips: list[float] = []
+        self.durations: list[float] = []
+        self.cpu: list[float] = []
+        self.waits: list[float] = []
+        self.result = None
+        try:
+            _checked(self.function.invoke(event), prepared, workload, event)  # the untimed cold start
+        except BaseException:
+            self.function.stop()
+            raise
+
+    def invoke(self) -> None:
+        """One timed warm invoke; InvokeFailed if it answered with an error."""
+        pid = self.function.environment.proc.pid
+        cpu0, wait0 = runtime_cpu_ns(pid)
+        t0 = time.perf_counter_ns()
+        result = self.function.invoke(self.event)
+        self.round_trips.append((time.perf_counter_ns() - t0) / 1e3)
+        cpu1, wait1 = runtime_cpu_ns(pid)
+        if result.error_type is not None:
+            raise InvokeFailed(f"warm invoke: {_error_text(result)}")
+        self.durations.append(result.duration_ms * 1e3)
+        self.cpu.append((cpu1 - cpu0) / 1e3)
+        self.waits.append((wait1 - wait0) / 1e3)
+        self.result = result
+
+    def figures(self) -> dict:
+        """The warm figures of a result cell; the last answer checked like the first."""
+        _checked(self.result, self.prepared, self.workload, self.event)
+        return {
+            "invokes": len(self.durations),
+            "round_trip_us": summarize(self.round_trips),
+            "duration_us": summarize(self.durations),
+            "cpu_us": summarize(self.cpu),
+            "wait_us": summarize(self.waits),
+            "invokes_per_s": len(self.round_trips) / (sum(self.round_trips) / 1e6),
+            "peak_rss_kb": self.result.peak_rss_kb,
+        }
+
+    def close(self) -> None:
+        """Stop the runtime."""
+        self.function.stop()
+
+
 def warm_invokes(
     prepared: Prepared, workload: Workload, event: bytes, invokes: int, memory_mb: int, cpu: int | None
 ) -> dict:
-    """After one untimed cold invoke, `invokes` back-to-back invokes: round trips, Durations, rate, peak RSS.
-
-    The round trip is timed here around `invoke`; the Duration is the emulator's (event sent → response
-    received, as REPORT shows it), which leaves out the harness's own hop into the emulator's thread.
-    """
-    round_trips = []
-    durations = []
-    with _function(prepared, workload, memory_mb, cpu) as function:
-        _checked(function.invoke(event), prepared, workload, event)
-        started = time.perf_counter_ns()
+    """After one untimed cold invoke, `invokes` back-to-back invokes of one variant: its warm figures."""
+    runtime = WarmRuntime(prepared, workload, event, memory_mb, cpu)
+    try:
         for _ in range(invokes):
-            t0 = time.perf_counter_ns()
-            result = function.invoke(event)
-            round_trips.append((time.perf_counter_ns() - t0) / 1e3)
-            durations.append(result.duration_ms * 1e3)
-            if result.error_type is not None:
-                raise InvokeFailed(f"warm invoke: {_error_text(result)}")
-        elapsed_s = (time.perf_counter_ns() - started) / 1e9
-        _checked(result, prepared, workload, event)
-    return {
-        "invokes": invokes,
-        "round_trip_us": summarize(round_trips),
-        "duration_us": summarize(durations),
-        "invokes_per_s": invokes / elapsed_s,
-        "peak_rss_kb": result.peak_rss_kb,
-    }
+            runtime.invoke()
+        return runtime.figures()
+    finally:
+        runtime.close()

@@ -39,12 +39,34 @@ def _size(size: dict | None) -> str:
     return f"{_bytes(size['zip_bytes'])} / {_bytes(size['unzipped_bytes'])}"
 
 
-def _warm(warm: dict | None) -> tuple[str, str, str]:
+def _warm(warm: dict | None) -> tuple[str, str, str, str]:
     if warm is None:
-        return "–", "–", "–"
+        return "–", "–", "–", "–"
     rt = warm["round_trip_us"]
     duration = warm["duration_us"]["median"]
-    return f"{rt['median']:.0f} / {rt['p99']:.0f}", f"{duration:.0f}", f"{warm['invokes_per_s']:.0f}"
+    cpu = f"{warm['cpu_us']['median']:.0f}" if "cpu_us" in warm else "–"
+    return f"{rt['median']:.0f} / {rt['p99']:.0f}", f"{duration:.0f}", cpu, f"{warm['invokes_per_s']:.0f}"
+
+
+# A warm row whose runtime waited this share of its Duration for a CPU was measured on a busy machine.
+BUSY_WAIT_SHARE = 0.1
+
+
+def _contention_note(doc: dict) -> list[str]:
+    """A warning when the runtimes waited for their CPU during the warm invokes: compare CPU, not Duration."""
+    shares = [
+        cell["warm"]["wait_us"]["median"] / cell["warm"]["duration_us"]["median"]
+        for cell in doc["cells"]
+        if cell["warm"] and "wait_us" in cell["warm"] and cell["warm"]["duration_us"]["median"] > 0
+    ]
+    if not shares or max(shares) < BUSY_WAIT_SHARE:
+        return []
+    return [
+        "",
+        f"Other processes competed for the runtimes' CPU during the warm invokes: a runtime waited up to "
+        f"{max(shares):.0%} of its median Duration for it. Every variant of a workload was invoked in turn, "
+        "so the load fell on all alike, but the Durations include that wait: compare the warm CPU column.",
+    ]
 
 
 def markdown(doc: dict) -> str:
@@ -69,29 +91,32 @@ def markdown(doc: dict) -> str:
         "",
         "Times in ms as median (min–p90). *Init* = spawn → first `/next` (Lambda's Init Duration); "
         "*first response* = spawn → first response posted. Ratios are medians of per-round pairs, "
-        "first response / peak RSS. Warm: round trip of `Function.invoke` p50 / p99, and the emulator's "
-        "Duration p50 (event sent → response received).",
+        "first response / peak RSS. Warm (the invokes of a workload's variants interleaved): round trip of "
+        "`Function.invoke` p50 / p99, the emulator's Duration p50 (event sent → response received), and the "
+        "runtime's own CPU time p50 per invoke (its threads' time on a CPU, from the kernel's scheduler).",
         "",
         "| variant | workload | init ms | first response ms | peak RSS MB | zip / unzipped "
-        "| warm round trip µs | warm Duration µs | invokes/s | × awslambdaric | × interpreted |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| warm round trip µs | warm Duration µs | warm CPU µs | invokes/s "
+        "| × awslambdaric | × interpreted |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for cell in doc["cells"]:
         cold = cell["cold"]
-        warm_rt, warm_duration, warm_rate = _warm(cell["warm"])
+        warm_rt, warm_duration, warm_cpu, warm_rate = _warm(cell["warm"])
         label = doc["variants"][cell["variant"]]["label"]
         lines.append(
             f"| {label} | {cell['workload']} | {_ms(cold and cold['init_ms'])} "
             f"| {_ms(cold and cold['first_response_ms'])} "
             f"| {_mb(cold and cold['peak_rss_kb']['median'])} | {_size(cell['size'])} "
-            f"| {warm_rt} | {warm_duration} | {warm_rate} "
+            f"| {warm_rt} | {warm_duration} | {warm_cpu} | {warm_rate} "
             f"| {_ratio(cell, BASELINES[0])} | {_ratio(cell, BASELINES[1])} |"
         )
     for name, ref in doc["reference"].items():
         lines.append(
             f"| {name}: `{' '.join(ref['argv'])}` (spawn → exit) | – | – | {_ms(ref['spawn_to_exit_ms'])} "
-            f"| {_mb(ref['peak_rss_kb']['median'])} | – | – | – | – | – | – |"
+            f"| {_mb(ref['peak_rss_kb']['median'])} | – | – | – | – | – | – | – |"
         )
+    lines += _contention_note(doc)
     lines += ["", "Variants:", ""]
     lines += [f"- **{info['label']}**: {info['description']}" for info in doc["variants"].values()]
     missing = missing_figures(doc)

@@ -10,7 +10,9 @@ A result file is one JSON object:
 - `cells`: one per variant x workload: {`variant`, `workload`, `status` ("ok" or "failed"), `errors`
   [str], `cold` {`init_ms`, `first_response_ms`, `peak_rss_kb`: summary, `samples` {the same three: one
   value per round, null where that cold start failed}}, `warm` {`invokes`, `round_trip_us`,
-  `duration_us`: summaries, `invokes_per_s`, `peak_rss_kb`}, `size` {`zip_bytes`, `unzipped_bytes`,
+  `duration_us`: summaries, `invokes_per_s`, `peak_rss_kb`, and since the warm invokes are interleaved,
+  `cpu_us` and `wait_us`: summaries of the runtime's on-CPU time and of its wait for a CPU per invoke},
+  `size` {`zip_bytes`, `unzipped_bytes`,
   `contents`}, `ratios` {baseline variant -> {`init`, `first_response`, `peak_rss`: summary of the
   per-round ratios}}}.
   `cold`, `warm` and `size` are null when the cell could not be measured at all.
@@ -28,6 +30,8 @@ SCHEMA_ID = "lambda-native-bench/1"
 
 COLD_FIGURES = ("init_ms", "first_response_ms", "peak_rss_kb")
 WARM_SUMMARIES = ("round_trip_us", "duration_us")
+# Measured since the warm invokes are interleaved; older result files do not have them.
+WARM_CPU_SUMMARIES = ("cpu_us", "wait_us")
 RATIO_FIGURES = ("init", "first_response", "peak_rss")
 MACHINE_KEYS = ("hostname", "cpu_model", "cpus_online", "kernel", "glibc", "python", "nuitka")
 SETTINGS_KEYS = ("runs", "warm_invokes", "quick", "memory_mb", "harness_cpu", "child_cpu", "percentiles")
@@ -102,7 +106,7 @@ class _Checker:
             warm, f"{where}.warm", ("invokes", *WARM_SUMMARIES, "invokes_per_s", "peak_rss_kb")
         ):
             self.typed(warm.get("invokes"), f"{where}.warm.invokes", int)
-            for figure in WARM_SUMMARIES:
+            for figure in WARM_SUMMARIES + WARM_CPU_SUMMARIES:
                 if figure in warm:
                     self.summary(warm[figure], f"{where}.warm.{figure}")
             self.typed(warm.get("invokes_per_s"), f"{where}.warm.invokes_per_s", Real)

@@ -141,15 +141,36 @@ def measure_cold(
 
 
 def measure_warm(ready: list[Cell], invokes: int, cpu: int | None, say: Callable[[str], None]) -> None:
-    """`invokes` warm invokes for each cell, one cell after another."""
-    for cell in ready:
-        say(f"{invokes} warm invokes: {cell.variant.name} x {cell.workload.name}")
+    """`invokes` warm invokes for each cell, interleaved: every variant of a workload warm at once, one
+    invoke of each per round (starting one variant later each round), so whatever else the machine is doing
+    falls on all of them alike."""
+    for workload in dict.fromkeys(cell.workload for cell in ready):
+        cells = [cell for cell in ready if cell.workload is workload]
+        names = ", ".join(cell.variant.name for cell in cells)
+        say(f"{invokes} warm invokes, interleaved: {names} x {workload.name}")
+        runtimes: dict[Cell, harness.WarmRuntime] = {}
         try:
-            cell.warm = harness.warm_invokes(
-                cell.prepared, cell.workload, cell.event, invokes, MEMORY_MB, cpu
-            )
-        except Exception as exc:
-            cell.fail(f"warm invokes: {type(exc).__name__}: {exc}")
+            for cell in cells:
+                try:
+                    runtimes[cell] = harness.WarmRuntime(cell.prepared, workload, cell.event, MEMORY_MB, cpu)
+                except Exception as exc:
+                    cell.fail(f"warm invokes: {type(exc).__name__}: {exc}")
+            for r in range(invokes):
+                order = list(runtimes.items())
+                for cell, runtime in order[r % len(order) :] + order[: r % len(order)]:
+                    try:
+                        runtime.invoke()
+                    except Exception as exc:
+                        cell.fail(f"warm invokes: {type(exc).__name__}: {exc}")
+                        runtimes.pop(cell).close()
+            for cell, runtime in runtimes.items():
+                try:
+                    cell.warm = runtime.figures()
+                except Exception as exc:
+                    cell.fail(f"warm invokes: {type(exc).__name__}: {exc}")
+        finally:
+            for runtime in runtimes.values():
+                runtime.close()
         gc.collect()
 
 

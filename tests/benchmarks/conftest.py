@@ -34,6 +34,8 @@ def result_doc():
                 "invokes": 10,
                 "round_trip_us": summarize([100.0 + i for i in range(10)]),
                 "duration_us": summarize([60.0 + i for i in range(10)]),
+                "cpu_us": summarize([40.0 + i for i in range(10)]),
+                "wait_us": summarize([float(i) for i in range(10)]),
                 "invokes_per_s": 9000.0,
                 "peak_rss_kb": 15000,
             }

@@ -39,13 +39,43 @@ def test_a_runtime_that_sleeps_before_next_is_measured_at_least_that_long():
     assert sample.peak_rss_kb > 1000  # a Python process: several MB, read from /proc
 
 
-def test_warm_invokes_report_round_trips_and_a_rate():
+def test_warm_invokes_report_round_trips_cpu_time_and_a_rate():
     workload = WORKLOADS["hello"]
     warm = harness.warm_invokes(SlowVariant().prepare(workload), workload, workload.event(), 20, 128, None)
     assert warm["invokes"] == 20
     assert warm["round_trip_us"]["n"] == 20
     assert 0 < warm["round_trip_us"]["min"] <= warm["round_trip_us"]["p99"]
     assert warm["invokes_per_s"] > 0
+    # A Python runtime that reads, echoes and posts an event spends some µs of CPU on it: never none.
+    assert warm["cpu_us"]["n"] == 20 and warm["cpu_us"]["median"] > 0
+    assert warm["wait_us"]["min"] >= 0
+
+
+class LoggingVariant(SlowVariant):
+    """The slow fake, writing its name to a shared log for every event it answers."""
+
+    def __init__(self, name: str, log: Path) -> None:
+        self.name = self.label = name
+        self.log = log
+
+    def prepare(self, workload, work_dir=None):
+        prepared = super().prepare(workload, work_dir)
+        prepared.command = [*prepared.command, str(self.log), self.name]
+        return prepared
+
+
+def test_warm_invokes_of_a_workloads_variants_are_interleaved(tmp_path):
+    log = tmp_path / "order"
+    variants = [LoggingVariant(name, log) for name in ("a", "b", "c")]
+    doc, _ = run_suite(
+        variants, [WORKLOADS["hello"]], runs=1, warm_invokes=4, out_dir=tmp_path, command="test", quick=True,
+        reference=False, say=lambda _: None,
+    )  # fmt: skip
+    assert missing_figures(doc) == []
+    order = log.read_text().split()
+    warm = order[-12:]  # after each one's cold starts and its untimed first warm-up invoke
+    assert [sorted(warm[i : i + 3]) for i in range(0, 12, 3)] == [["a", "b", "c"]] * 4
+    assert [warm[i] for i in range(0, 12, 3)] == ["a", "b", "c", "a"]  # each round starts one later
 
 
 def test_a_wrong_answer_is_a_failure_not_a_measurement():

@@ -86,6 +86,20 @@ def test_the_table_has_a_row_per_cell_and_the_reference(result_doc):
     assert "Not measured" not in table
 
 
+def test_the_warm_cpu_time_is_a_column_and_a_busy_machine_is_said(result_doc):
+    assert "| 104 / 109 | 64 | 44 | 9000 |" in markdown(result_doc)  # round trip, Duration, CPU, rate
+    assert "competed for the runtimes' CPU" not in markdown(result_doc)  # waits of 4.5 of 64.5 µs
+    result_doc["cells"][1]["warm"]["wait_us"]["median"] = 20.0
+    assert "a runtime waited up to 31% of its median Duration" in markdown(result_doc)
+
+
+def test_a_result_without_warm_cpu_time_still_renders(result_doc):
+    for cell in result_doc["cells"]:
+        del cell["warm"]["cpu_us"], cell["warm"]["wait_us"]
+    assert validate(result_doc) == []
+    assert "| 104 / 109 | 64 | – | 9000 |" in markdown(result_doc)
+
+
 def test_the_table_lists_what_is_missing(result_doc):
     result_doc["cells"][0]["status"] = "failed"
     result_doc["cells"][0]["errors"] = ["prepare: no compiler"]
