@@ -108,6 +108,13 @@ def test_dumps_agrees_with_the_official_encoder(path, value):
         assert read_back(codec.dumps(value)) == read_back(official(value))
 
 
+def assert_reads_as_simplejson(path: str, raw: bytes) -> None:
+    """The codec, on `path`, reads `raw` to the same value as simplejson, or refuses it as simplejson does."""
+    with codec_path(path):
+        ours = outcome(codec.loads, raw)
+    assert ours == outcome(simplejson.loads, raw)
+
+
 def encoded_documents():
     """simplejson's encoding of a value, with its formatting options drawn too, as UTF-8 bytes."""
     return st.builds(
@@ -135,9 +142,7 @@ def encoded_documents():
 @example(path="orjson", document=b'[1e400, -1e400, 1e-400, "\\ud800", NaN]')
 @example(path="_json", document=b"\xef\xbb\xbf[1]")
 def test_loads_agrees_with_simplejson_on_documents(path, document):
-    with codec_path(path):
-        ours = outcome(codec.loads, document)
-    assert ours == outcome(simplejson.loads, document)
+    assert_reads_as_simplejson(path, document)
 
 
 # Bytes that look like JSON more often than random bytes do, to reach the parsers' corners.
@@ -153,9 +158,7 @@ json_ish = st.text(alphabet='[]{}:,"\\0123456789-+.eEtrufalsnNIiy \t\n\r\u00e9\u
 @example(path="_json", raw=b"Infinity")
 @example(path="orjson", raw=b"[-Infinity]")
 def test_loads_refuses_what_simplejson_refuses(path, raw):
-    with codec_path(path):
-        ours = outcome(codec.loads, raw)
-    assert ours == outcome(simplejson.loads, raw)
+    assert_reads_as_simplejson(path, raw)
 
 
 def test_a_refusal_is_a_decode_error_with_simplejsons_words():
