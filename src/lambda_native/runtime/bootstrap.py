@@ -10,8 +10,8 @@ import os
 import sys
 
 from lambda_native import __version__
-from lambda_native.runtime import allocator, handler, logs, shutdown, wire
 from lambda_native.runtime import client as api
+from lambda_native.runtime import handler, logs, shutdown, wire
 
 USER_AGENT = f"lambda-native/{__version__} (python/{'.'.join(map(str, sys.version_info[:3]))})"
 _JSON = "application/json"
@@ -282,4 +282,6 @@ def main(argv: list[str] | None = None, *, built_handler: str | None = None) -> 
         payload = _invoke(client, function, invocation)
         # Free the event before waiting for the next: an idle runtime holds none of a large one's memory.
         del invocation
-        allocator.after_invoke(payload)
+        from lambda_native.runtime.allocator import after_invoke  # not needed before the first /next
+
+        after_invoke(payload)
