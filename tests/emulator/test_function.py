@@ -173,6 +173,22 @@ def test_max_memory_used_follows_what_the_handler_allocates(python_runtime):
     assert report_fields(large)["Max Memory Used"] == f"{large.max_memory_used_mb} MB"
 
 
+def test_max_memory_used_never_falls_but_each_invokes_own_peak_does(python_runtime):
+    # REPORT's Max Memory Used is the environment's high-water mark, as on Lambda; the invoke's own peak
+    # (not in REPORT) shows the 60 MB freed after the large invoke.
+    with python_function(python_runtime, "app.allocate", memory=256) as fn:
+        fn.invoke({"mb": 0})
+        before = fn.invoke({"mb": 0})
+        large = fn.invoke({"mb": 60})
+        after = fn.invoke({"mb": 0})
+    assert before.ok and large.ok and after.ok
+    assert after.max_memory_used_mb == large.max_memory_used_mb >= before.max_memory_used_mb + 55
+    assert report_fields(after)["Max Memory Used"] == f"{large.max_memory_used_mb} MB"
+    assert large.invoke_peak_rss_kb - before.invoke_peak_rss_kb >= 55 * 1024
+    assert after.invoke_peak_rss_kb <= before.invoke_peak_rss_kb + 2048
+    assert large.peak_rss_kb >= large.invoke_peak_rss_kb
+
+
 @pytest.mark.parametrize(("size", "ok"), [(6291556 - 2, True), (6291556 - 1, False)])
 def test_response_size_limit(python_runtime, size, ok):
     with python_function(python_runtime, "app.big", memory=512) as fn:

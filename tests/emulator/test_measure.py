@@ -31,6 +31,7 @@ def test_a_cold_invoke():
     assert result.spawn_to_first_next_ns == 29 * MS
     assert result.spawn_to_response_ns == 31 * MS + 500_000
     assert (result.max_memory_used_mb, result.peak_rss_kb) == (15, 14 * 1024 + 1)
+    assert result.invoke_peak_rss_kb == result.peak_rss_kb  # a cold invoke's own peak includes the init
     assert result.logs == ["a line"]
     assert result.report == report.report_line(inv.request_id, 1.5, 128, 15, 29.0)
 

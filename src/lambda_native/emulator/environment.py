@@ -169,6 +169,7 @@ class Environment:
                     outcome,
                     self.config,
                     peak_kb=self.memory.peak_kb if self.memory is not None else 0,
+                    invoke_peak_kb=self.memory.invoke_peak_kb if self.memory is not None else 0,
                     t_spawn_ns=self.t_spawn_ns,
                     t_first_next_ns=self.t_first_next_ns,
                     emulator=self.package.emulator,
@@ -244,6 +245,8 @@ class Environment:
         return None
 
     def _hand_out(self, conn: RuntimeAPIConnection, inv: Invocation) -> None:
+        if not inv.cold and self.memory is not None and len(self.invocations) == 1:
+            self.memory.start_invoke()  # its own peak, beside Max Memory Used (which never falls)
         inv.deadline_ms = int(time.time() * 1000 + self.config.timeout * 1000)
         reply = http11.response(200, inv.event, inv.next_response_headers(self.config.function_arn))
         inv.t_handout_ns = time.perf_counter_ns()

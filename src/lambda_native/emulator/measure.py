@@ -22,9 +22,11 @@ class InvokeResult:
     success. Durations are floats in ms; `init_duration_ms`, `spawn_to_first_next_ns` and
     `spawn_to_response_ns` are None on warm invokes. `peak_rss_kb` is the runtime tree's exact peak
     resident memory so far; `max_memory_used_mb` is the same rounded up to MB and capped at the memory
-    size, as REPORT shows it. `logs` are the runtime's own output lines during this invoke (and its init,
-    on a cold start); `report` is the REPORT line. `emulator` names the emulator that ran a runtime built
-    for another CPU (e.g. "qemu-aarch64"), whose timings and memory are its own; None when native.
+    size, as REPORT shows it. `invoke_peak_rss_kb` is the peak during this invoke alone (the init included
+    on a cold start; with several invokes in flight, during any of them), which REPORT does not show.
+    `logs` are the runtime's own output lines during this invoke (and its init, on a cold start); `report`
+    is the REPORT line. `emulator` names the emulator that ran a runtime built for another CPU (e.g.
+    "qemu-aarch64"), whose timings and memory are its own; None when native.
     """
 
     __slots__ = (
@@ -35,6 +37,7 @@ class InvokeResult:
         "emulator",
         "error_type",
         "init_duration_ms",
+        "invoke_peak_rss_kb",
         "logs",
         "max_memory_used_mb",
         "memory_size_mb",
@@ -79,6 +82,7 @@ def measure(
     t_spawn_ns: int,
     t_first_next_ns: int | None,
     emulator: str | None = None,
+    invoke_peak_kb: int | None = None,
 ) -> InvokeResult:
     """The result of `inv`, ended with `outcome`; the spawn and first-`/next` stamps count if it was cold."""
     timeout_ms = config.timeout * 1000
@@ -108,6 +112,7 @@ def measure(
         memory_size_mb=config.memory,
         max_memory_used_mb=max_used,
         peak_rss_kb=peak_kb,
+        invoke_peak_rss_kb=peak_kb if invoke_peak_kb is None else invoke_peak_kb,
         spawn_to_first_next_ns=spawn_next,
         spawn_to_response_ns=spawn_response,
         logs=inv.logs,

@@ -8,6 +8,12 @@ process); the tree's peak is taken as the sum of its members' peaks, an upper bo
 usual single-process runtime. Members are the runtime's session (it is started with `setsid`): processes
 whose session id is the runtime's pid. Processes that exit between two reads take their peak with them;
 for a shell runtime that forks `curl` that is a few short-lived MB.
+
+Max Memory Used, as on Lambda, is the environment's high-water mark since it started: it never falls on a
+warm invoke, so it cannot show a runtime handing a large event's memory back. Each invoke's own peak is
+measured beside it (`invoke_peak_kb`, `InvokeResult.invoke_peak_rss_kb`): as a warm invoke starts, the
+members' `VmHWM` is folded into the lifetime peak and then reset to their current RSS
+(`/proc/PID/clear_refs`), so both figures stay exact.
 """
 
 from __future__ import annotations
@@ -52,22 +58,35 @@ def session_members(session_id: int) -> list[int]:
 
 
 class TreeMemory:
-    """Tracks the peak memory of one runtime's process tree across its life (Lambda's Max Memory Used)."""
+    """Tracks the peak memory of one runtime's process tree across its life (Lambda's Max Memory Used), and
+    since the current invoke started."""
 
-    __slots__ = ("members", "peak_kb", "root")
+    __slots__ = ("invoke_peak_kb", "members", "peak_kb", "root")
 
     def __init__(self, root: int) -> None:
         self.root = root
         self.members = [root]
         self.peak_kb = 0
+        self.invoke_peak_kb = 0
 
     def rescan(self) -> None:
         """Refresh the list of tree members (costs a walk of /proc: call it rarely)."""
         self.members = session_members(self.root) or [self.root]
 
+    def start_invoke(self) -> None:
+        """Begin an invoke's own peak at the tree's current RSS (the lifetime peak keeps what came before)."""
+        self.sample()
+        for pid in self.members:
+            try:
+                with open(f"/proc/{pid}/clear_refs", "wb") as f:
+                    f.write(b"5")  # VmHWM := VmRSS
+            except OSError:  # gone, or not ours to reset: its peak so far stays in the invoke's figure
+                pass
+        self.invoke_peak_kb = 0
+
     def sample(self) -> int:
         """Read the members' peaks now; return the tree's peak so far in kB."""
         total = sum(status_kb(pid) for pid in self.members)
-        if total > self.peak_kb:
-            self.peak_kb = total
+        self.invoke_peak_kb = max(self.invoke_peak_kb, total)
+        self.peak_kb = max(self.peak_kb, total)
         return self.peak_kb
