@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from benchmarks import soak  # the soak driver is the benchmark suite's (the repository root is on the path)
 from lambda_native.emulator import Function
 
 from .process import NATIVE, OURS_AND_NATIVE, TESTDATA
@@ -46,12 +46,6 @@ def test_a_new_trace_id_per_invoke_costs_no_memory():
     assert trace_id_growth_kb("ours") < 512
 
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # the soak driver is the benchmark suite's (benchmarks/ is not installed)
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks import soak  # noqa: E402
-
 SOAK_INVOKES = 5000
 
 
@@ -71,7 +65,10 @@ def test_a_bounded_soak_keeps_memory_flat(impl, request):
         run = soak.soak(function, soak.Mix(big_share=0.02), SOAK_INVOKES, sample_every=25, say=lambda _: None)
     assert run["counts"]["big"] > 50
     assert run["second_half_growth_kb"] < 1024, run["rss_kb"]
-    # After each large event the next small invoke is back within 2 MB of the one before it (the first
-    # large event also loads orjson and ctypes for good: the runtime's own one-time growth).
-    excess = [a["after_mb"] - a["before_mb"] for a in run["after_big"][1:] if a["before_mb"] is not None]
-    assert max(excess) <= 2, run["after_big"]
+    # After a large event the next small invoke's peak is back within 2 MB of where it was before (once the
+    # first tenth of the run has loaded orjson and ctypes: the runtime's own one-time growth). A runtime
+    # that kept the event's memory would be 5-8 MB above after every one; the interpreter's arenas alone
+    # move a single invoke's peak by up to ~2.5 MB now and then, hence the 90th percentile.
+    assert run["after_big_excess_mb"]["p90"] <= 2, run["after_big"]
+    # The large events' blocks were handed back: glibc's heap keeps ~10 MB of them otherwise.
+    assert run["heap_kb_at_end"] < 4 * 1024
