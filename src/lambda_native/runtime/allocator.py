@@ -8,7 +8,8 @@ makes a run of large events fast: the next one reuses those pages instead of fau
 whose large events are rare then carries them on every small invoke after (+8 MB of RSS for 3 MB events).
 
 So after an invoke that moved a large payload, the runtime returns the heap's free pages (`malloc_trim`),
-unless it is in a run of `RUN` or more large invokes; and when such a run ends, after the first small invoke.
+and the interpreter's arenas that only its free lists held, unless it is in a run of `RUN` or more large
+invokes; and when such a run ends, after the first small invoke.
 A 3 MB event costs the next small invoke nothing, a stream of 1 MB events runs at heap speed. ctypes (~3 ms
 to import) is imported on the first trim, never by a function whose payloads are all small.
 """
@@ -35,8 +36,16 @@ def after_invoke(payload: int) -> None:
 
 
 def trim() -> bool:
-    """Hand the heap's free pages back to the system (glibc's `malloc_trim`); False without glibc."""
+    """Hand the heap's free pages back to the system (glibc's `malloc_trim`); False without glibc.
+
+    A full collection first: it empties the interpreter's free lists (floats, tuples, lists, dicts), whose
+    objects from a large event are kept for reuse and pin the 1 MiB arenas they sit in (~4 MB of them
+    after a few 1-3 MB events); freed, those arenas go back to the system.
+    """
     global _malloc_trim
+    import gc
+
+    gc.collect()
     if _malloc_trim is None:
         import ctypes
 
