@@ -14,8 +14,10 @@ task folder (valid `.pyc`):
    may run Python modules too);
 3. the rest of the total is executing module bodies.
 
-`python -m benchmarks.breakdown TASK_FOLDER` (the `interpreted` variant's task folder under
-`benchmarks/.work/`, or any folder holding `app.py` and its packages).
+`python -m benchmarks.breakdown WORKLOAD` (a workload of the suite: its `interpreted` task folder is
+prepared as the suite prepares it) or `python -m benchmarks.breakdown TASK_FOLDER` (any folder holding
+`app.py` and its packages). For a workload it then shows where each variant's memory is after one cold
+start, by mapping (`benchmarks/mappings.py`; `--memory` chooses the variants, building what is missing).
 """
 
 from __future__ import annotations
@@ -62,12 +64,35 @@ def measure(task: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the median breakdown over several samples."""
+    """Print the median breakdown over several samples, then memory by mapping for a workload's variants."""
     p = argparse.ArgumentParser(prog="python -m benchmarks.breakdown", description=__doc__.splitlines()[0])
-    p.add_argument("task", help="a task folder holding app.py and its packages, with valid .pyc")
+    p.add_argument("task", help="a workload name, or a task folder holding app.py and its packages (.pyc)")
     p.add_argument("--runs", type=int, default=7)
+    p.add_argument(
+        "--memory",
+        default="native,interpreted,awslambdaric",
+        help="for a workload: comma-separated variants to show memory by mapping for ('' for none)",
+    )
     args = p.parse_args(argv)
+    workload = None
+    if not os.path.isdir(args.task):
+        from benchmarks.variants import VARIANTS
+        from benchmarks.workloads import WORKLOADS
+
+        if args.task not in WORKLOADS:
+            p.error(f"{args.task!r} is neither a folder nor a workload ({', '.join(WORKLOADS)})")
+        workload = WORKLOADS[args.task]
+        os.environ.update(workload.env)  # what the handler's module needs to import (the children inherit it)
+        args.task = str(VARIANTS["interpreted"].prepare(workload).task_dir)
     samples = [measure(args.task) for _ in range(args.runs)]
+    print_times(samples, args.runs)
+    if workload is not None and args.memory:
+        print_memory(workload, args.memory.split(","))
+    return 0
+
+
+def print_times(samples: list[dict], runs: int) -> None:
+    """The median import-time breakdown."""
 
     def ms(key: str) -> float:
         return statistics.median(sample[key] for sample in samples) * 1000
@@ -76,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = samples[0]
     print(
         f"import app: {counts['modules']} modules ({counts['python_modules']} Python), "
-        f"{counts['sources']} generated sources, median of {args.runs}"
+        f"{counts['sources']} generated sources, median of {runs}"
     )
     print(f"  total                              {total:7.1f} ms")
     print(
@@ -91,7 +116,18 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  executing module bodies (the rest) {rest:7.1f} ms  ({rest / total:.0%})  <- only importing less"
     )
-    return 0
+
+
+def print_memory(workload, variants: list[str]) -> None:
+    """Memory by mapping after one cold start of each variant of `workload`."""
+    from benchmarks.mappings import after_first_response, table
+    from benchmarks.variants import VARIANTS
+
+    columns = {}
+    for name in variants:
+        columns[name] = after_first_response(VARIANTS[name].prepare(workload), workload)
+    print()
+    print(table(columns))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from benchmarks.stats import summarize
 from benchmarks.variants import Prepared
@@ -45,7 +47,7 @@ def _function(prepared: Prepared, workload: Workload, memory_mb: int, cpu: int |
         handler=workload.handler,
         timeout=INVOKE_TIMEOUT_S,
         memory=memory_mb,
-        env=prepared.env,
+        env={**workload.env, **prepared.env},
         cpu=cpu,
     )
 
@@ -81,6 +83,16 @@ def cold_start(
     return ColdSample(
         result.spawn_to_first_next_ns / 1e6, result.spawn_to_response_ns / 1e6, result.peak_rss_kb
     )
+
+
+@contextmanager
+def answered(
+    prepared: Prepared, workload: Workload, event: bytes, memory_mb: int, cpu: int | None
+) -> Iterator[int]:
+    """A runtime started afresh that has answered one event correctly, still running: yields its pid."""
+    with _function(prepared, workload, memory_mb, cpu) as function:
+        _checked(function.invoke(event), prepared, workload, event)
+        yield function.environment.proc.pid
 
 
 def runtime_cpu_ns(pid: int) -> tuple[int, int]:

@@ -15,11 +15,12 @@ JSON_EVENT_BYTES = 1_000_000
 class Workload:
     """A function to measure: its source folder, its handler string and its event."""
 
-    __slots__ = ("description", "name")
+    __slots__ = ("description", "env", "name")
 
-    def __init__(self, name: str, description: str) -> None:
+    def __init__(self, name: str, description: str, env: dict[str, str] | None = None) -> None:
         self.name = name
         self.description = description
+        self.env = env or {}
 
     @property
     def source_dir(self) -> Path:
@@ -117,6 +118,77 @@ def imports_event() -> bytes:
     )
 
 
+def boto3_event() -> bytes:
+    """The order whose S3 object the `boto3` handler presigns a URL for."""
+    return b'{"order_id": "ord-20261126-0001"}'
+
+
+def http_api_event(method: str, path: str, query: str = "", body: str | None = None) -> bytes:
+    """An API Gateway HTTP API (payload 2.0) event, the shape a Function URL also delivers."""
+    return orjson.dumps(
+        {
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": path,
+            "rawQueryString": query,
+            "headers": {
+                "accept": "application/json",
+                "content-type": "application/json",
+                "host": "a1b2c3d4e5.lambda-url.us-east-1.on.aws",
+                "user-agent": "curl/8.5.0",
+                "x-forwarded-proto": "https",
+            },
+            **({"queryStringParameters": dict(p.split("=", 1) for p in query.split("&"))} if query else {}),
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "a1b2c3d4e5",
+                "domainName": "a1b2c3d4e5.lambda-url.us-east-1.on.aws",
+                "domainPrefix": "a1b2c3d4e5",
+                "http": {
+                    "method": method,
+                    "path": path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "203.0.113.7",
+                    "userAgent": "curl/8.5.0",
+                },
+                "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+                "routeKey": "$default",
+                "stage": "$default",
+                "time": "26/Nov/2026:10:00:00 +0000",
+                "timeEpoch": 1795687200000,
+            },
+            **({"body": body} if body is not None else {}),
+            "isBase64Encoded": False,
+        }
+    )
+
+
+def proxy_answer(status: int, body: object) -> callable:
+    """A check for an HTTP proxy response: this status code and this JSON body."""
+
+    def ok(answer: object) -> bool:
+        if not isinstance(answer, dict) or answer.get("statusCode") != status:
+            return False
+        try:
+            return orjson.loads(answer.get("body", "")) == body
+        except orjson.JSONDecodeError:
+            return False
+
+    return ok
+
+
+def boto3_answer_ok(answer: object) -> bool:
+    """The `boto3` handler returns a signed URL for the order's object and the clients' settings."""
+    return (
+        isinstance(answer, dict)
+        and str(answer.get("url")).startswith("https://")
+        and str(answer.get("url")).endswith("/orders/ord-20261126-0001.json")
+        and answer.get("signed") is True
+        and answer.get("region") == "us-east-1"
+        and answer.get("table") == "orders"
+    )
+
+
 def json_answer_ok(answer: object) -> bool:
     """The `json` handler returns the event with `count` = its number of records."""
     return isinstance(answer, dict) and answer.get("count") == len(answer.get("Records", ())) > 500
@@ -128,12 +200,39 @@ CHECKS = {
     "imports": lambda answer: (
         answer == {"order_id": "ord-20261126-0001", "total": "34.90", "currency": "EUR"}
     ),
+    "powertools": proxy_answer(201, {"item": "tea", "quantity": 2}),
+    "boto3": boto3_answer_ok,
+    "asgi": proxy_answer(200, {"item_id": 7, "name": "tea", "q": "tea"}),
 }
 
-EVENTS = {"hello": hello_event, "json": json_event, "imports": imports_event}
+EVENTS = {
+    "hello": hello_event,
+    "json": json_event,
+    "imports": imports_event,
+    "powertools": lambda: http_api_event("POST", "/orders", body='{"item": "tea", "quantity": 2}'),
+    "boto3": boto3_event,
+    "asgi": lambda: http_api_event("GET", "/items/7", query="q=tea"),
+}
+
+# Lambda gives every function its role's credentials; clearly fake ones here, so botocore can sign without
+# walking its credential chain to the instance metadata service (an address off this machine).
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "AWS_SESSION_TOKEN": "benchmark-session-token",
+}
 
 WORKLOADS = {
     "hello": Workload("hello", "returns a small dict"),
     "json": Workload("json", "parses and returns a ~1 MB event"),
     "imports": Workload("imports", "validates an order with pydantic 2 models (import-heavy)"),
+    "powertools": Workload(
+        "powertools", "Powertools Logger, Metrics, HTTP API resolver and pydantic parser: POST /orders"
+    ),
+    "boto3": Workload(
+        "boto3",
+        "boto3 S3 and SQS clients and a DynamoDB resource created at init; presigns a URL",
+        env=FAKE_CREDENTIALS,
+    ),
+    "asgi": Workload("asgi", "FastAPI behind Mangum answering a Function URL event: GET /items/7"),
 }

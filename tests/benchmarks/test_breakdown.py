@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import compileall
 
+import pytest
+
 from benchmarks import breakdown
 
 
@@ -40,3 +42,17 @@ def test_main_prints_every_part(tmp_path, capsys):
     parts = ("total", "finding + reading .pyc", "compiling generated source", "shared libraries", "executing")
     for part in parts:
         assert part in out
+
+
+def test_a_workload_by_name_is_prepared_and_its_memory_shown_by_mapping(capsys):
+    assert breakdown.main(["hello", "--runs", "1", "--memory", "interpreted,awslambdaric"]) == 0
+    out = capsys.readouterr().out
+    assert "executing module bodies" in out
+    assert "| resident after the first response, MB | interpreted | awslambdaric |" in out
+    assert "| anonymous + heap |" in out
+
+
+def test_a_name_that_is_neither_a_folder_nor_a_workload_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        breakdown.main(["no-such-workload"])
+    assert "'no-such-workload' is neither a folder nor a workload (hello, json" in capsys.readouterr().err
