@@ -214,12 +214,14 @@ EVENTS = {
     "asgi": lambda: http_api_event("GET", "/items/7", query="q=tea"),
 }
 
-# Lambda gives every function its role's credentials; clearly fake ones here, so botocore can sign without
-# walking its credential chain to the instance metadata service (an address off this machine).
+# Lambda gives every function its role's credentials; clearly fake ones here, so botocore, which resolves
+# credentials as it creates a client, never walks its chain to the instance metadata service (an address
+# off this machine); the last line makes sure of it.
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
     "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     "AWS_SESSION_TOKEN": "benchmark-session-token",
+    "AWS_EC2_METADATA_DISABLED": "true",
 }
 
 WORKLOADS = {
