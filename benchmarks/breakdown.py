@@ -74,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         help="for a workload: comma-separated variants to show memory by mapping for ('' for none)",
     )
     args = p.parse_args(argv)
+    # The handler's module runs here, off Lambda: botocore must never ask the instance metadata service
+    # (an address off this machine) for credentials. The children inherit this.
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
     workload = None
     if not os.path.isdir(args.task):
         from benchmarks.variants import VARIANTS
