@@ -91,3 +91,30 @@ def test_a_handler_setting_that_names_no_compiled_module_is_an_init_error(native
         document = orjson.loads(result.payload)
         assert "missing" in document["errorMessage"]
         assert "app.handler" in document["errorMessage"]  # what this bootstrap was built with
+
+
+def read_only_pages_of_bootstrap(pid: int) -> tuple[int, int]:
+    """(kB mapped, kB resident) of the bootstrap's read-only data mappings, from /proc/PID/smaps."""
+    mapped = resident = 0
+    ours = False
+    with open(f"/proc/{pid}/smaps") as smaps:
+        for line in smaps:
+            fields = line.split()
+            if "-" in fields[0] and not fields[0].endswith(":"):
+                ours = len(fields) > 5 and fields[5].endswith("/bootstrap") and fields[1] == "r--p"
+            elif ours and fields[0] == "Size:":
+                mapped += int(fields[1])
+            elif ours and fields[0] == "Rss:":
+                resident += int(fields[1])
+    return mapped, resident
+
+
+def test_bytecode_pages_are_given_back_once_unmarshalled(native_zip):
+    """The standard library ships as bytecode inside the bootstrap; the patched Nuitka gives its pages back
+    once a module is unmarshalled, so most of the executable's read-only data is not resident after a cold
+    start (unpatched, 88% of it is for this build: all the bytecode, imported or not)."""
+    with Function(native_zip) as fn:
+        assert fn.invoke({"name": "Ada"}).ok
+        mapped, resident = read_only_pages_of_bootstrap(fn.environment.proc.pid)
+    assert mapped > 2048  # the bytecode of the standard library it ships, and more
+    assert resident < 0.6 * mapped, (resident, mapped)

@@ -1,5 +1,5 @@
-"""The Nuitka patch (lazy `inspect`, recursion guards kept) applies to the installed, pinned Nuitka and
-refuses anything else."""
+"""The Nuitka patch (lazy `inspect`, recursion guards kept, bytecode pages given back) applies to the
+installed, pinned Nuitka and refuses anything else."""
 
 from __future__ import annotations
 
@@ -48,6 +48,16 @@ def test_patch_keeps_the_recursion_guards(tmp_path):
     assert "#define Py_EnterRecursiveCall(arg) (Py_EnterRecursiveCall)(" in prelude
     installed = read(os.path.dirname(INSTALLED), "build/include/nuitka/prelude.h")
     assert "#define Py_EnterRecursiveCall(arg) (0)" in installed
+
+
+def test_patch_gives_back_bytecode_pages_once_unmarshalled(tmp_path):
+    result = nuitka_patch.patched_nuitka(INSTALLED, nuitka_patch.PINNED_VERSION, str(tmp_path))
+    assert result.path is not None, result.reason
+    blob = read(result.path, "build/static_src/HelpersConstantsBlob.c")
+    loader = read(result.path, "build/static_src/MetaPathBasedLoader.c")
+    assert "madvise((void *)start, end - start, MADV_DONTNEED);" in blob
+    assert '    if (strcmp(name, ".bytecode") == 0) {\n        lambdaNativeSetBytecodeBlob(' in blob
+    assert "lambdaNativeReleaseBytecode(_bytecode_data[entry->bytecode_index], entry->" in loader
 
 
 def test_patched_copy_is_reused(tmp_path):

@@ -8,6 +8,11 @@ loader calls `patchInspectModule()` right after it loads `inspect`, so compiled 
 `inspect` whenever a handler imports it. The patch is text replacement checked against one Nuitka version;
 any other version, or text that does not match exactly once, builds with the unpatched Nuitka and says so.
 
+The copy gives back the executable's pages of a module's bytecode once the module has unmarshalled it
+(`madvise(MADV_DONTNEED)`, `RELEASE_BYTECODE`): libraries and the standard library ship as bytecode inside
+the executable, and without this all of it (imported or not) stays resident beside the code objects made
+from it.
+
 The copy also keeps CPython's recursion guards (include/nuitka/prelude.h), which Nuitka compiles out: without
 them a runaway recursion in compiled code overflows the C stack and the runtime dies of SIGSEGV instead of the
 handler raising `RecursionError`, as it does interpreted.
@@ -31,6 +36,49 @@ import shutil
 PINNED_VERSION = "4.3.3"
 
 _MARK = "lambda-native"
+
+# Gives back the executable's pages of a module's bytecode once the module has unmarshalled it. They are
+# clean read-only file pages (a later read faults them in again from the page cache); kept, every loaded
+# module's bytecode stays resident beside its code objects for the process's life, and the start-up walk
+# over the blob's items (to find each module's bytecode) makes all of it resident, imported or not. A page
+# fault maps more than its page: 64 KB around it ("fault-around"), or the whole large folio the page cache
+# holds it in (up to 2 MB when the file was written in large chunks, as unzipping does), so the window
+# given back is 2 MB aligned, and never leaves the whole pages of the bytecode blob.
+RELEASE_BYTECODE = """\
+// lambda-native: see lambda_native/builder/nuitka_patch.py, RELEASE_BYTECODE.
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#define LAMBDA_NATIVE_RELEASE_WINDOW ((uintptr_t)2097152)
+static uintptr_t lambdaNativeBytecodeFirst = 0;
+static uintptr_t lambdaNativeBytecodeEnd = 0;
+
+static void lambdaNativeReleaseBytecode(void const *data, size_t size) {
+    uintptr_t window = LAMBDA_NATIVE_RELEASE_WINDOW;
+    uintptr_t start = (uintptr_t)data & ~(window - 1);
+    uintptr_t end = ((uintptr_t)data + size + window - 1) & ~(window - 1);
+    if (start < lambdaNativeBytecodeFirst) {
+        start = lambdaNativeBytecodeFirst;
+    }
+    if (end > lambdaNativeBytecodeEnd) {
+        end = lambdaNativeBytecodeEnd;
+    }
+    if (end > start) {
+        madvise((void *)start, end - start, MADV_DONTNEED);
+    }
+}
+
+static void lambdaNativeSetBytecodeBlob(void const *data, size_t size) {
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    lambdaNativeBytecodeFirst = ((uintptr_t)data + page - 1) & ~(page - 1);
+    lambdaNativeBytecodeEnd = ((uintptr_t)data + size) & ~(page - 1);
+    lambdaNativeReleaseBytecode(data, size);
+}
+#else
+#define lambdaNativeReleaseBytecode(data, size)
+#define lambdaNativeSetBytecodeBlob(data, size)
+#endif
+"""
 
 # (file under nuitka/, text that must occur exactly once, replacement)
 REPLACEMENTS = (
@@ -84,6 +132,32 @@ REPLACEMENTS = (
         "            trigger_module.isCompiledPythonModule()\n"
         '            and trigger_module.getCompilationMode() == "bytecode"\n'
         "        ):\n",
+    ),
+    (
+        "build/static_src/HelpersConstantsBlob.c",
+        "// Symbol to be assigned locally.\nunsigned char const *constant_bin = NULL;\n",
+        "// Symbol to be assigned locally.\nunsigned char const *constant_bin = NULL;\n\n" + RELEASE_BYTECODE,
+    ),
+    (
+        "build/static_src/HelpersConstantsBlob.c",
+        "    unpackBlobConstants(tstate, output, w);\n}\n",
+        f"    // {_MARK}: unpacked as unpackBlobConstants() does, keeping where the blob ends.\n"
+        "    unsigned char const *start = w;\n"
+        "    int count = (int)unpackValueUint16(&w);\n"
+        "    unsigned char const *end = _unpackBlobConstants(tstate, &output, w, count);\n"
+        '    if (strcmp(name, ".bytecode") == 0) {\n'
+        "        lambdaNativeSetBytecodeBlob(start, (size_t)(end - start));\n"
+        "    }\n"
+        "}\n",
+    ),
+    (
+        "build/static_src/MetaPathBasedLoader.c",
+        "            (PyCodeObject *)PyMarshal_ReadObjectFromString(_bytecode_data[entry->bytecode_index], "
+        "entry->bytecode_size);\n",
+        "            (PyCodeObject *)PyMarshal_ReadObjectFromString(_bytecode_data[entry->bytecode_index], "
+        "entry->bytecode_size);\n"
+        f"        // {_MARK}: unmarshalled; this module's bytecode is not read again.\n"
+        "        lambdaNativeReleaseBytecode(_bytecode_data[entry->bytecode_index], entry->bytecode_size);\n",
     ),
 )
 
