@@ -1,5 +1,6 @@
-"""`lambda_native.runtime.metadata.distributions()` finds exactly what importlib.metadata finds, and
-imports it only when there is something to find (fresh interpreters, real folders and zip files)."""
+"""`lambda_native.runtime.metadata.distributions()` and `entry_points()` find exactly what importlib.metadata
+finds, and import it only when there is something to find (fresh interpreters, real folders and zip
+files); `version()` imports it only when called."""
 
 from __future__ import annotations
 
@@ -93,14 +94,56 @@ def test_a_finder_that_finds_distributions_is_left_to_importlib(tmp_path):
     assert ours == theirs == [] and imported is True
 
 
-def test_other_names_are_importlib_metadatas(tmp_path):
+def run(script: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", f"import sys; sys.path.insert(0, {SRC!r})\n" + script],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.split()
+
+
+def test_other_names_are_importlib_metadatas():
     script = (
-        f"import sys; sys.path.insert(0, {SRC!r})\n"
         "from lambda_native.runtime import metadata\n"
         "import importlib.metadata\n"
-        "print(metadata.version is importlib.metadata.version, metadata.PackageNotFoundError.__name__)\n"
+        "print(metadata.PackageNotFoundError is importlib.metadata.PackageNotFoundError)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True, check=True
+    assert run(script) == ["True"]
+
+
+def test_version_is_imported_by_name_without_importlib_metadata_and_answers_as_it_does(tmp_path):
+    dist_info(tmp_path, "shipped")
+    script = (
+        "from lambda_native.runtime.metadata import version\n"
+        "print('importlib.metadata' in sys.modules)\n"
+        f"sys.path.insert(0, {str(tmp_path)!r})\n"
+        "import importlib.metadata\n"
+        "print(version('shipped'), importlib.metadata.version('shipped'))\n"
     )
-    assert done.stdout.split() == ["True", "PackageNotFoundError"]
+    assert run(script) == ["False", "1.0", "1.0"]
+
+
+def test_no_entry_points_when_nothing_is_installed_and_nothing_imported(tmp_path):
+    script = (
+        "from lambda_native.runtime.metadata import entry_points\n"
+        f"sys.path[:1] = [{str(tmp_path)!r}]  # the checkout's src holds lambda_native's own .egg-info\n"
+        "found = entry_points(group='pydantic')\n"
+        "print(list(found), sorted(found.names), list(found.select(group='x')))\n"
+        "print('importlib.metadata' in sys.modules)\n"
+    )
+    assert run(script) == ["[]", "[]", "[]", "False"]
+
+
+def test_entry_points_of_installed_metadata_are_importlib_metadatas(tmp_path):
+    dist_info(tmp_path, "plugin")
+    (tmp_path / "plugin-1.0.dist-info" / "entry_points.txt").write_text(
+        "[pydantic]\nmine = plugin.module:thing\n", encoding="utf-8"
+    )
+    script = (
+        "from lambda_native.runtime.metadata import entry_points\n"
+        f"sys.path[:1] = [{str(tmp_path)!r}]\n"
+        "print([e.value for e in entry_points(group='pydantic')])\n"
+    )
+    assert run(script) == ["['plugin.module:thing']"]

@@ -1,11 +1,14 @@
-"""`importlib.metadata` for pydantic's plugin lookup, not imported when there is nothing for it to find.
+"""`importlib.metadata` for pydantic, not imported when there is nothing for it to find.
 
-pydantic 2 looks for plugins by iterating `importlib.metadata.distributions()` as it builds its first
-model. Importing importlib.metadata (zipfile, email, pathlib, csv, shutil...) costs ~18 ms of a native cold
-start, and in a native bootstrap there is usually nothing to find: the build compiles packages in without
-their `.dist-info`. A native build makes pydantic's plugin loader import this module in its place
-(`builder/package_config.py`). `distributions()` answers with an empty iterator only when importlib.metadata
-would find no distribution, and is importlib.metadata's otherwise; every other name is importlib.metadata's.
+pydantic 2 looks for plugins as it builds its first model, by iterating `importlib.metadata.distributions()`
+(up to 2.13) or `entry_points(group="pydantic")` (2.14 on), and `pydantic.networks` imports its `version`
+at import time to check email-validator's when an email field is used. Importing importlib.metadata
+(zipfile, email, pathlib, csv, shutil...) costs ~18 ms of a native cold start, and in a native bootstrap
+there is usually nothing to find: the build compiles packages in without their `.dist-info`. A native
+build makes those pydantic modules import from this one instead (`builder/package_config.py`).
+`distributions()` and `entry_points()` answer with nothing only when importlib.metadata would find no
+distribution, and are importlib.metadata's otherwise; `version()` imports it when called; every other
+name is importlib.metadata's.
 """
 
 import os
@@ -65,7 +68,43 @@ def distributions(**kwargs):
     return importlib.metadata.distributions(**kwargs)
 
 
+class _NoEntryPoints(tuple):
+    """What `importlib.metadata.entry_points()` returns when there are none: an empty `EntryPoints`."""
+
+    __slots__ = ()
+    names = frozenset()
+    groups = frozenset()
+
+    def select(self, **params):
+        return self
+
+    def __getitem__(self, name):
+        if isinstance(name, str):
+            raise KeyError(name)
+        return tuple.__getitem__(self, name)
+
+
+def entry_points(**params):
+    """`importlib.metadata.entry_points(**params)`, without importing it when it would find nothing."""
+    if _nothing_to_find():
+        return _NoEntryPoints()
+    import importlib.metadata
+
+    return importlib.metadata.entry_points(**params)
+
+
+def version(distribution_name: str) -> str:
+    """`importlib.metadata.version(distribution_name)`, importing importlib.metadata only when called."""
+    import importlib.metadata
+
+    return importlib.metadata.version(distribution_name)
+
+
 def __getattr__(name: str):
+    # Dunder lookups (`from lambda_native.runtime.metadata import version` asks for `__path__`) are not
+    # importlib.metadata's, and must not import it.
+    if name.startswith("__"):
+        raise AttributeError(name)
     import importlib.metadata
 
     return getattr(importlib.metadata, name)
