@@ -1,6 +1,9 @@
-"""The Markdown table of a result: one row per variant x workload, the machine and command above it."""
+"""The Markdown table of a result: one row per variant x workload, the machine and command above it; and
+the README's shorter table (`python -m benchmarks.report RESULT.json`)."""
 
 from __future__ import annotations
+
+import sys
 
 from benchmarks.schema import missing_figures
 
@@ -124,3 +127,62 @@ def markdown(doc: dict) -> str:
         lines += ["", "Not measured in this run:", ""]
         lines += [f"- {item}" for item in missing]
     return "\n".join(lines) + "\n"
+
+
+# The README's table: these variants, in this order, for every workload measured (the C floor for hello).
+README_VARIANTS = ("native", "interpreted", "awslambdaric", "c-floor")
+
+
+def _readme_ratio(cell: dict, baseline: str, time_only: bool = False) -> str:
+    figures = cell["ratios"].get(baseline)
+    if cell["variant"] == baseline:
+        return "1"
+    if not figures:
+        return "–"
+    time = f"{figures['first_response']['median']:.2f}"
+    return time if time_only else f"{time} / {figures['peak_rss']['median']:.2f}"
+
+
+def readme_table(doc: dict) -> str:
+    """The README's table: first response, peak RSS, zip and ratios of the product and its baselines."""
+    lines = [
+        "| variant | workload | spawn → first response, ms (median) | peak RSS MB | zip | "
+        "× awslambdaric (time / RSS) | × interpreted (time) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    cells = {(c["variant"], c["workload"]): c for c in doc["cells"]}
+    for workload in doc["settings"]["workloads"]:
+        for variant in README_VARIANTS:
+            cell = cells.get((variant, workload))
+            if cell is None or cell["cold"] is None or (variant == "c-floor" and workload != "hello"):
+                continue
+            cold = cell["cold"]
+            zipped = _bytes(cell["size"]["zip_bytes"]) if cell["size"] else "–"
+            lines.append(
+                f"| {doc['variants'][variant]['label']} | {workload} "
+                f"| {cold['first_response_ms']['median']:.1f} | {_mb(cold['peak_rss_kb']['median'])} "
+                f"| {zipped} | {_readme_ratio(cell, 'awslambdaric')} "
+                f"| {_readme_ratio(cell, 'interpreted', time_only=True)} |"
+            )
+    for name, ref in doc["reference"].items():
+        lines.append(
+            f"| {name} `{' '.join(ref['argv'])}` (spawn → exit) | – "
+            f"| {ref['spawn_to_exit_ms']['median']:.1f} | {_mb(ref['peak_rss_kb']['median'])} | – | – | – |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    """`python -m benchmarks.report RESULT.json`: print the README's table of a result file."""
+    import orjson
+
+    if len(argv) != 1:
+        print("usage: python -m benchmarks.report RESULT.json", file=sys.stderr)
+        return 2
+    with open(argv[0], "rb") as file:
+        print(readme_table(orjson.loads(file.read())), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -2,12 +2,15 @@
 
 import copy
 import struct
+import subprocess
+import sys
 import zlib
 
 import orjson
 import pytest
 
-from benchmarks.report import markdown
+from benchmarks.machine import REPO_ROOT
+from benchmarks.report import markdown, readme_table
 from benchmarks.schema import missing_figures, validate
 from benchmarks.suite import write_results
 
@@ -98,6 +101,23 @@ def test_a_result_without_warm_cpu_time_still_renders(result_doc):
         del cell["warm"]["cpu_us"], cell["warm"]["wait_us"]
     assert validate(result_doc) == []
     assert "| 104 / 109 | 64 | – | 9000 |" in markdown(result_doc)
+
+
+def test_the_readme_table_is_regenerated_from_a_result_file(result_doc, tmp_path):
+    path = tmp_path / "result.json"
+    path.write_bytes(orjson.dumps(result_doc))
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.report", str(path)], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == readme_table(result_doc)
+    rows = done.stdout.splitlines()
+    assert rows[0].startswith("| variant | workload | spawn → first response, ms (median) | peak RSS MB |")
+    # Workloads in the order measured, baselines as 1, ratios paired round by round.
+    assert rows[2] == "| interpreted | hello | 33.5 | 13.7 | 1.0 kB | 0.77 / 0.93 | 1 |"
+    assert rows[3] == "| awslambdaric | hello | 43.5 | 14.6 | 1.0 kB | 1 | 1.30 |"
+    assert rows[4].startswith("| interpreted | json |")
+    assert rows[-1].startswith("| bare python `python3")
 
 
 def test_the_table_lists_what_is_missing(result_doc):
