@@ -60,6 +60,17 @@ def test_patch_gives_back_bytecode_pages_once_unmarshalled(tmp_path):
     assert "lambdaNativeReleaseBytecode(_bytecode_data[entry->bytecode_index], entry->" in loader
 
 
+def test_patch_releases_each_bytecode_modules_code_object_once_run(tmp_path):
+    result = nuitka_patch.patched_nuitka(INSTALLED, nuitka_patch.PINNED_VERSION, str(tmp_path))
+    assert result.path is not None, result.reason
+    loader = read(result.path, "build/static_src/MetaPathBasedLoader.c")
+    assert (
+        "            loadModuleFromCodeObject(tstate, module, module_name, code_object, entry);\n"
+        "        Py_DECREF(code_object);\n"
+        "        return loaded;\n"
+    ) in loader
+
+
 def test_patched_copy_is_reused(tmp_path):
     first = nuitka_patch.patched_nuitka(INSTALLED, nuitka_patch.PINNED_VERSION, str(tmp_path))
     second = nuitka_patch.patched_nuitka(INSTALLED, nuitka_patch.PINNED_VERSION, str(tmp_path))

@@ -11,7 +11,8 @@ any other version, or text that does not match exactly once, builds with the unp
 The copy gives back the executable's pages of a module's bytecode once the module has unmarshalled it
 (`madvise(MADV_DONTNEED)`, `RELEASE_BYTECODE`): libraries and the standard library ship as bytecode inside
 the executable, and without this all of it (imported or not) stays resident beside the code objects made
-from it.
+from it. And it releases each bytecode module's code object once the module has run it: Nuitka leaked
+that reference, keeping every module's top-level code and class bodies alive (2.4 MB for boto3).
 
 The copy also keeps CPython's recursion guards (include/nuitka/prelude.h), which Nuitka compiles out: without
 them a runaway recursion in compiled code overflows the C stack and the runtime dies of SIGSEGV instead of the
@@ -158,6 +159,17 @@ REPLACEMENTS = (
         "entry->bytecode_size);\n"
         f"        // {_MARK}: unmarshalled; this module's bytecode is not read again.\n"
         "        lambdaNativeReleaseBytecode(_bytecode_data[entry->bytecode_index], entry->bytecode_size);\n",
+    ),
+    (
+        "build/static_src/MetaPathBasedLoader.c",
+        "        return loadModuleFromCodeObject(tstate, module, module_name, code_object, entry);\n",
+        f"        // {_MARK}: the module has run its code object, a new reference from\n"
+        "        // PyMarshal_ReadObjectFromString that was never released: every bytecode module's\n"
+        "        // top-level code and class bodies stayed alive for the process's life.\n"
+        "        PyObject *loaded =\n"
+        "            loadModuleFromCodeObject(tstate, module, module_name, code_object, entry);\n"
+        "        Py_DECREF(code_object);\n"
+        "        return loaded;\n",
     ),
 )
 
