@@ -37,8 +37,9 @@ def load() -> dict:
 
 
 def sources() -> list:
-    from lambda_native.builder import recorders
-
+    # The checkout's recorders; by now the task folder is first on sys.path, and an interpreted task folder
+    # holds a lambda_native of its own (the runtime alone), so they were imported before it (main).
+    recorders = sys.modules["lambda_native.builder.recorders"]
     found = []
     recorders.install(lambda mode, source: found.append([mode, source]))
     import app  # noqa: F401
@@ -62,7 +63,8 @@ def find_and_read() -> dict:
         if origin.endswith(".py"):
             t0 = time.perf_counter()
             spec = importlib.machinery.PathFinder.find_spec(name, path)
-            spec.loader.get_code(name)
+            if spec is not None:  # None: loaded by another finder (six.moves makes its own modules)
+                spec.loader.get_code(name)
             python += time.perf_counter() - t0
     for name, origin, _ in modules:
         if not origin.endswith(".py") and name not in sys.modules:
@@ -87,6 +89,8 @@ def main(argv: list) -> int:
     if len(argv) != 3 or argv[1] not in PARTS:
         print(f"usage: python -m benchmarks.breakdown_probe {{{','.join(PARTS)}}} TASK", file=sys.stderr)
         return 2
+    if argv[1] == "sources":
+        import lambda_native.builder.recorders  # noqa: F401
     sys.path[0] = argv[2]
     result = PARTS[argv[1]]()
     import json
