@@ -74,9 +74,14 @@ def main(argv: list[str] | None = None) -> int:
         help="for a workload: comma-separated variants to show memory by mapping for ('' for none)",
     )
     args = p.parse_args(argv)
-    # The handler's module runs here, off Lambda: botocore must never ask the instance metadata service
-    # (an address off this machine) for credentials. The children inherit this.
-    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    # The handler's module runs here, off Lambda: it gets a region and credentials as under the emulator,
+    # and botocore must never ask the instance metadata service (an address off this machine). The
+    # children inherit them.
+    from lambda_native.emulator.lambda_env import function_credentials
+
+    lambda_like = {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", **function_credentials()}
+    for name, value in {**lambda_like, "AWS_EC2_METADATA_DISABLED": "true"}.items():
+        os.environ.setdefault(name, value)
     workload = None
     if not os.path.isdir(args.task):
         from benchmarks.variants import VARIANTS

@@ -214,15 +214,10 @@ EVENTS = {
     "asgi": lambda: http_api_event("GET", "/items/7", query="q=tea"),
 }
 
-# Lambda gives every function its role's credentials; clearly fake ones here, so botocore, which resolves
-# credentials as it creates a client, never walks its chain to the instance metadata service (an address
-# off this machine); the last line makes sure of it.
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
-    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-    "AWS_SESSION_TOKEN": "benchmark-session-token",
-    "AWS_EC2_METADATA_DISABLED": "true",
-}
+# The emulator gives the function credentials as Lambda does (the caller's, else plainly fake ones), and
+# botocore resolves them as it creates a client; this makes sure nothing ever asks the instance metadata
+# service, an address off this machine.
+NO_METADATA_SERVICE = {"AWS_EC2_METADATA_DISABLED": "true"}
 
 WORKLOADS = {
     "hello": Workload("hello", "returns a small dict"),
@@ -234,7 +229,7 @@ WORKLOADS = {
     "boto3": Workload(
         "boto3",
         "boto3 S3 and SQS clients and a DynamoDB resource created at init; presigns a URL",
-        env=FAKE_CREDENTIALS,
+        env=NO_METADATA_SERVICE,
     ),
     "asgi": Workload("asgi", "FastAPI behind Mangum answering a Function URL event: GET /items/7"),
 }
