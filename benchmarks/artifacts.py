@@ -98,7 +98,10 @@ def install_requirements(requirements: Path, work_dir: Path = WORK_DIR) -> Path:
             f"installing {requirements}",
         )  # fmt: skip
 
-    return cached_dir("deps", inputs_key(requirements, sys.version), make, work_dir)
+    # One kind per function folder: a kind keeps only its newest folder, and workloads install different
+    # requirements.
+    kind = f"deps-{requirements.parent.name}"
+    return cached_dir(kind, inputs_key(requirements, sys.version), make, work_dir)
 
 
 def copy_tree(source: Path, dest: Path, ignore: Iterable[str] = ("__pycache__", "*.pyc")) -> None:

@@ -1,7 +1,10 @@
 """The artifact cache under benchmarks/.work: keyed on inputs, reused, never left half-made."""
 
+from pathlib import Path
+
 import pytest
 
+from benchmarks import artifacts
 from benchmarks.artifacts import cached_dir, inputs_key, zip_sizes, zip_tree
 from lambda_native.emulator.package import extract_zip
 
@@ -71,3 +74,24 @@ def test_a_concurrent_run_that_made_the_artifact_first_wins(tmp_path):
     result = cached_dir("kind", "dddd", make, tmp_path)
     assert (result / "out").read_text() == "theirs"
     assert [p.name for p in (tmp_path / "kind").iterdir()] == ["dddd"]
+
+
+def test_each_functions_requirements_keep_their_own_install(tmp_path, monkeypatch):
+    """Workloads install different requirements; installing one must not remove another's."""
+    made = []
+
+    def fake_pip(argv, what, cwd=None, env=None):
+        target = Path(argv[argv.index("--target") + 1])
+        target.mkdir(parents=True, exist_ok=True)
+        made.append(target)
+
+    monkeypatch.setattr(artifacts, "run_tool", fake_pip)
+    folders = []
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        requirements = tmp_path / name / "requirements.txt"
+        requirements.write_text(f"{name}==1.0\n")
+        folders.append(artifacts.install_requirements(requirements, tmp_path / "work"))
+    assert all(folder.is_dir() for folder in folders)
+    again = artifacts.install_requirements(tmp_path / "first" / "requirements.txt", tmp_path / "work")
+    assert again == folders[0] and len(made) == 2  # reused, not installed again
