@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import re
 
+import pytest
 import yaml
 
 from lambda_native.builder import package_config
@@ -39,52 +40,111 @@ def test_every_module_named_by_name_exists_in_the_installed_library():
 
 def test_with_a_table_the_stdlib_generators_get_the_precompiled_lookups(tmp_path):
     config = entries(package_config.write(str(tmp_path), precompiled=True))
-    assert set(config) == {"dataclasses", "typing", "pydantic.plugin._loader"}
+    assert set(config) == {
+        "dataclasses",
+        "typing",
+        "pydantic.plugin._loader",
+        "pydantic.networks",
+        "fastapi.openapi.models",
+    }
     assert config["dataclasses"]["append_plain"] == (
         "from lambda_native.runtime.precompiled import exec_precompiled as exec\n"
     )
     assert config["typing"]["append_plain"] == (
         "from lambda_native.runtime.precompiled import compile_precompiled as compile\n"
     )
+
+
+def test_pydantic_finds_metadata_through_the_runtime_whatever_its_version(tmp_path):
+    config = entries(package_config.write(str(tmp_path), precompiled=False))
     assert config["pydantic.plugin._loader"]["replacements_plain"] == {
         "import importlib.metadata as importlib_metadata": (
             "import lambda_native.runtime.metadata as importlib_metadata"
-        )
+        ),
+        "from importlib.metadata import entry_points": (
+            "from lambda_native.runtime.metadata import entry_points"
+        ),
+    }
+    assert config["pydantic.networks"]["replacements_plain"] == {
+        "from importlib.metadata import version": "from lambda_native.runtime.metadata import version"
     }
 
 
-def test_every_line_the_configuration_adds_imports_what_it_names(tmp_path):
+def test_fastapi_builds_its_openapi_models_when_the_schema_is_asked_for(tmp_path):
+    config = entries(package_config.write(str(tmp_path), precompiled=False))
+    ((old, new),) = config["fastapi.openapi.models"]["replacements_plain"].items()
+    assert old.strip() == 'model_config = {"extra": "allow"}'
+    assert new.strip() == 'model_config = {"extra": "allow", "defer_build": True}'
+
+
+def test_every_import_the_configuration_adds_imports_what_it_names(tmp_path):
     config = entries(package_config.write(str(tmp_path), precompiled=True))
     added = [entry["append_plain"] for name, entry in config.items() if "append_plain" in entry]
     added += [new for entry in config.values() for new in entry.get("replacements_plain", {}).values()]
-    assert len(added) == 3
-    for line in added:
+    imports = [line for line in added if line.startswith(("import ", "from "))]
+    assert len(imports) == 5
+    for line in imports:
         exec(line, {})  # an ImportError here would be a module compiled into every cold start, failing
 
 
-def test_without_a_table_only_pydantic_is_changed(tmp_path):
-    assert set(entries(package_config.write(str(tmp_path), precompiled=False))) == {"pydantic.plugin._loader"}
+def test_without_a_table_the_libraries_are_still_changed(tmp_path):
+    assert set(entries(package_config.write(str(tmp_path), precompiled=False))) == {
+        "pydantic.plugin._loader",
+        "pydantic.networks",
+        "fastapi.openapi.models",
+    }
 
 
-def loader(site, text: str) -> None:
-    path = site / "pydantic" / "plugin" / "_loader.py"
-    path.parent.mkdir(parents=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def test_a_pydantic_whose_loader_fits_needs_no_note(tmp_path):
-    loader(
-        tmp_path, "from __future__ import annotations\n\nimport importlib.metadata as importlib_metadata\n"
+def test_packages_that_reexport_their_submodules_load_them_lazily_when_installed(tmp_path):
+    package = tmp_path / "site" / "aws_lambda_powertools" / "event_handler"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(
+        "from aws_lambda_powertools.event_handler.appsync import AppSyncResolver\n", encoding="utf-8"
     )
-    assert package_config.pydantic_note([str(tmp_path / "src"), str(tmp_path)]) is None
+    with open(package_config.write(str(tmp_path), False, [str(tmp_path / "site")]), encoding="utf-8") as f:
+        config = {entry["module-name"]: entry for entry in yaml.safe_load(f)}
+    lazy = config["aws_lambda_powertools.event_handler"]
+    assert lazy["implicit-imports"] == [{"depends": ["aws_lambda_powertools.event_handler.appsync"]}]
+    assert "def __getattr__(name):" in lazy["anti-bloat"][0]["append_plain"]
 
 
-def test_a_pydantic_whose_loader_changed_gets_a_note(tmp_path):
-    loader(tmp_path, "from importlib import metadata\n")
-    note = package_config.pydantic_note([str(tmp_path)])
-    assert note is not None and "pydantic imports it on every cold start" in note
-    assert str(tmp_path / "pydantic" / "plugin" / "_loader.py") in note
+def library(site, relative: str, text: str) -> str:
+    path = site / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return str(path)
 
 
-def test_no_pydantic_no_note(tmp_path):
-    assert package_config.pydantic_note([str(tmp_path)]) is None
+@pytest.mark.parametrize(
+    "line",
+    ["import importlib.metadata as importlib_metadata\n", "from importlib.metadata import entry_points\n"],
+)
+def test_a_pydantic_whose_loader_fits_needs_no_note(tmp_path, line):
+    library(tmp_path, "pydantic/plugin/_loader.py", "from __future__ import annotations\n\n" + line)
+    library(tmp_path, "pydantic/networks.py", "import re\nfrom importlib.metadata import version\n")
+    library(
+        tmp_path, "fastapi/openapi/models.py", 'class M(BaseModel):\n    model_config = {"extra": "allow"}\n'
+    )
+    assert package_config.notes([str(tmp_path / "src"), str(tmp_path)]) == []
+
+
+@pytest.mark.parametrize(
+    ("relative", "text", "lost"),
+    [
+        (
+            "pydantic/plugin/_loader.py",
+            "from importlib import metadata\n",
+            "importlib.metadata on every cold",
+        ),
+        ("pydantic/networks.py", "import importlib.metadata\n", "importlib.metadata on every cold start"),
+        ("fastapi/openapi/models.py", "    model_config = ConfigDict(extra='allow')\n", "OpenAPI models"),
+    ],
+)
+def test_a_library_whose_source_changed_gets_a_note(tmp_path, relative, text, lost):
+    path = library(tmp_path, relative, text)
+    (note,) = package_config.notes([str(tmp_path)])
+    assert note.startswith(f"note: {path} changed, so ") and lost in note
+
+
+def test_no_library_no_note(tmp_path):
+    assert package_config.notes([str(tmp_path)]) == []

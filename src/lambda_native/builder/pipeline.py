@@ -302,10 +302,10 @@ def cold_start_options(options: BuildOptions, spec, python_path: list[str], out)
             print(f"note: generated code is compiled at run time as usual: {recorded.reason}", file=out)
     if extra:
         python_path.append(folder)
-    note = package_config.pydantic_note(python_path)
-    if note and not options.quiet:
-        print(note, file=out)
-    config = package_config.write(folder, precompiled=bool(extra))
+    for note in package_config.notes(python_path):
+        if not options.quiet:
+            print(note, file=out)
+    config = package_config.write(folder, precompiled=bool(extra), python_path=python_path)
     return [*extra, "--user-package-configuration-file=" + config], recorded
 
 
