@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -46,6 +48,7 @@ def test_with_a_table_the_stdlib_generators_get_the_precompiled_lookups(tmp_path
         "pydantic.plugin._loader",
         "pydantic.networks",
         "fastapi.openapi.models",
+        "fastapi._compat.shared",
     }
     assert config["dataclasses"]["append_plain"] == (
         "from lambda_native.runtime.precompiled import exec_precompiled as exec\n"
@@ -92,6 +95,7 @@ def test_without_a_table_the_libraries_are_still_changed(tmp_path):
         "pydantic.plugin._loader",
         "pydantic.networks",
         "fastapi.openapi.models",
+        "fastapi._compat.shared",
     }
 
 
@@ -148,3 +152,44 @@ def test_a_library_whose_source_changed_gets_a_note(tmp_path, relative, text, lo
 
 def test_no_library_no_note(tmp_path):
     assert package_config.notes([str(tmp_path)]) == []
+
+
+def test_anyios_lazy_importer_reads_the_sources_it_needs_from_a_table(tmp_path):
+    init = (
+        "from ._lazyimport import install_lazy_importer\n\nif TYPE_CHECKING or not install_lazy_importer():\n"
+    )
+    library(tmp_path, "anyio/__init__.py", init)
+    library(tmp_path, "anyio/abc/__init__.py", init)
+    library(tmp_path, "anyio/_core/_tasks.py", "import math\n")
+    library(tmp_path, "anyio/_lazyimport.py", "def f(module):\n" + package_config.ANYIO_GETSOURCE)
+    config = entries(package_config.write(str(tmp_path), False, [str(tmp_path / "src"), str(tmp_path)]))
+    change = config["anyio._lazyimport"]
+    ((old, new),) = change["replacements_plain"].items()
+    assert old == package_config.ANYIO_GETSOURCE
+    namespace = {}
+    exec(change["append_plain"], namespace)
+    assert namespace["_lambda_native_sources"] == {"anyio": init, "anyio.abc": init}
+    assert "_lambda_native_sources.get(module.__name__) or inspect.getsource(module)" in new
+    assert package_config.notes([str(tmp_path)]) == []
+
+
+def test_fastapi_asks_about_pydantic_v1_models_only_once_pydantic_v1_is_imported(tmp_path):
+    config = entries(package_config.write(str(tmp_path), precompiled=False))
+    ((old, new),) = config["fastapi._compat.shared"]["replacements_plain"].items()
+    source = (
+        "import warnings\n\ndef is_pydantic_v1_model_class(cls):\n"
+        + old
+        + "    except ImportError:\n        return False\n    return issubclass(cls, v1.BaseModel)\n"
+    ).replace(old, new)
+    code = (
+        "import sys, types\n"
+        + source
+        + "print(is_pydantic_v1_model_class(int), 'pydantic.v1' in sys.modules)\n"
+        "v1 = types.ModuleType('pydantic.v1')\n"
+        "v1.BaseModel = type('BaseModel', (), {})\n"
+        "sys.modules['pydantic'] = types.ModuleType('pydantic')\n"
+        "sys.modules['pydantic'].v1 = sys.modules['pydantic.v1'] = v1\n"
+        "print(is_pydantic_v1_model_class(type('Old', (v1.BaseModel,), {})))\n"
+    )
+    done = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False", "True"]

@@ -7,14 +7,17 @@ what it loads later). The source changes exist for cold-start time and memory, a
 `dataclasses` and `typing` get the code compiled at build time (precompile.py, runtime/precompiled.py);
 pydantic's plugin lookup and `pydantic.networks` import importlib.metadata only when there is a
 distribution to find (runtime/metadata.py); FastAPI's OpenAPI models are built when the OpenAPI schema is
-first asked for (pydantic's `defer_build`), not at import; and packages whose `__init__` re-exports every
-submodule load each one when first used (lazy_exports.py). An entry whose module is not compiled in does
+first asked for (pydantic's `defer_build`), not at import, and asks whether a route's types are
+pydantic.v1 models only once pydantic.v1 is imported; anyio's lazy importer gets the package sources
+it reads at run time (a bootstrap ships none); and packages whose `__init__` re-exports every submodule
+load each one when first used (lazy_exports.py). An entry whose module is not compiled in does
 nothing; a replacement whose text is not found does nothing either, so the build checks those libraries'
 source and says when one changed (`notes`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 
 from lambda_native.builder import lazy_exports
@@ -64,6 +67,63 @@ FASTAPI_OPENAPI = """\
         '    model_config = {"extra": "allow"}': '    model_config = {"extra": "allow", "defer_build": True}'
 """
 
+# FastAPI checks each route's types against pydantic.v1's BaseModel, importing pydantic.v1 (~12 ms, ~40
+# modules) to do so; no pydantic.v1 model can exist before pydantic.v1 is imported, so it asks only then.
+FASTAPI_SHARED = os.path.join("fastapi", "_compat", "shared.py")
+FASTAPI_V1_IMPORT = (
+    "    try:\n"
+    "        with warnings.catch_warnings():\n"
+    '            warnings.simplefilter("ignore", UserWarning)\n'
+    "            from pydantic import v1\n"
+)
+FASTAPI_V1_GUARD = '    if "pydantic.v1" not in __import__("sys").modules:\n        return False\n'
+FASTAPI_V1_CHECKS = (
+    "- module-name: 'fastapi._compat.shared'\n"
+    "  anti-bloat:\n"
+    "    - description: 'lambda-native: no pydantic.v1 model exists before pydantic.v1 is imported'\n"
+    f"      replacements_plain: {json.dumps({FASTAPI_V1_IMPORT: FASTAPI_V1_GUARD + FASTAPI_V1_IMPORT})}\n"
+)
+
+
+# anyio (FastAPI's, through Starlette) makes its packages lazy by reading their own source at run time
+# (`inspect.getsource`) to find what they re-export; a native bootstrap ships no library source, so anyio
+# fell back to importing every submodule (+16 ms and +0.9 MB of a FastAPI cold start). The build gives
+# its lazy importer those sources, read at build time.
+ANYIO_LAZYIMPORT = os.path.join("anyio", "_lazyimport.py")
+ANYIO_GETSOURCE = "        source = inspect.getsource(module)\n"
+ANYIO_CALLER = "not install_lazy_importer()"
+
+
+def anyio_sources(python_path: list[str]) -> str:
+    """The package-configuration entry giving anyio's lazy importer the source of the packages that use it,
+    when anyio is on `python_path`."""
+    for folder in python_path:
+        if os.path.isfile(os.path.join(folder, ANYIO_LAZYIMPORT)):
+            break
+    else:
+        return ""
+    sources = {}
+    for root, _, files in os.walk(os.path.join(folder, "anyio")):
+        for name in sorted(files):
+            if not name.endswith(".py"):
+                continue
+            with open(os.path.join(root, name), encoding="utf-8") as file:
+                text = file.read()
+            if ANYIO_CALLER in text:
+                relative = os.path.relpath(os.path.join(root, name), folder)[: -len(".py")]
+                sources[relative.replace(os.sep, ".").removesuffix(".__init__")] = text
+    if not sources:
+        return ""
+    new = "        source = _lambda_native_sources.get(module.__name__) or inspect.getsource(module)\n"
+    table = "\n_lambda_native_sources = " + json.dumps(dict(sorted(sources.items()))) + "\n"
+    return (
+        "- module-name: 'anyio._lazyimport'\n"
+        "  anti-bloat:\n"
+        "    - description: 'lambda-native: the lazy importer reads the sources it needs from this table'\n"
+        f"      replacements_plain: {{{json.dumps(ANYIO_GETSOURCE)}: {json.dumps(new)}}}\n"
+        f"      append_plain: {json.dumps(table)}\n"
+    )
+
 
 # Module -> the modules it imports later by dotted name. boto3's Session registers its resource and
 # client customisations as strings (`lazy_call("boto3.dynamodb.transform.register_high_level_interface")`)
@@ -99,6 +159,8 @@ def write(folder: str, precompiled: bool, python_path: list[str] | tuple[str, ..
             + (PRECOMPILED if precompiled else "")
             + PYDANTIC_PLUGINS
             + FASTAPI_OPENAPI
+            + FASTAPI_V1_CHECKS
+            + anyio_sources(list(python_path))
             + lazy_exports.config(list(python_path))
         )
     return path
@@ -121,6 +183,16 @@ CHECKED = {
         os.path.join("fastapi", "openapi", "models.py"),
         ('    model_config = {"extra": "allow"}\n',),
         "FastAPI builds its OpenAPI models on every cold start",
+    ),
+    "fastapi._compat.shared": (
+        FASTAPI_SHARED,
+        (FASTAPI_V1_IMPORT,),
+        "FastAPI imports pydantic.v1 on every cold start (~12 ms)",
+    ),
+    "anyio._lazyimport": (
+        ANYIO_LAZYIMPORT,
+        (ANYIO_GETSOURCE,),
+        "anyio imports every submodule on every cold start (~16 ms)",
     ),
 }
 
