@@ -47,6 +47,7 @@ def test_with_a_table_the_stdlib_generators_get_the_precompiled_lookups(tmp_path
         "typing",
         "pydantic.plugin._loader",
         "pydantic.networks",
+        "urllib3.http2",
         "fastapi.openapi.models",
         "fastapi._compat.shared",
     }
@@ -68,9 +69,10 @@ def test_pydantic_finds_metadata_through_the_runtime_whatever_its_version(tmp_pa
             "from lambda_native.runtime.metadata import entry_points"
         ),
     }
-    assert config["pydantic.networks"]["replacements_plain"] == {
-        "from importlib.metadata import version": "from lambda_native.runtime.metadata import version"
-    }
+    for module in ("pydantic.networks", "urllib3.http2"):
+        assert config[module]["replacements_plain"] == {
+            "from importlib.metadata import version": "from lambda_native.runtime.metadata import version"
+        }
 
 
 def test_fastapi_builds_its_openapi_models_when_the_schema_is_asked_for(tmp_path):
@@ -85,7 +87,7 @@ def test_every_import_the_configuration_adds_imports_what_it_names(tmp_path):
     added = [entry["append_plain"] for name, entry in config.items() if "append_plain" in entry]
     added += [new for entry in config.values() for new in entry.get("replacements_plain", {}).values()]
     imports = [line for line in added if line.startswith(("import ", "from "))]
-    assert len(imports) == 5
+    assert len(imports) == 6
     for line in imports:
         exec(line, {})  # an ImportError here would be a module compiled into every cold start, failing
 
@@ -94,6 +96,7 @@ def test_without_a_table_the_libraries_are_still_changed(tmp_path):
     assert set(entries(package_config.write(str(tmp_path), precompiled=False))) == {
         "pydantic.plugin._loader",
         "pydantic.networks",
+        "urllib3.http2",
         "fastapi.openapi.models",
         "fastapi._compat.shared",
     }

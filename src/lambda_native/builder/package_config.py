@@ -5,14 +5,14 @@ Libraries that register code as dotted strings and import it later get `implicit
 compiles those modules in (`BY_NAME`; the import probe finds what a library loads while it imports, not
 what it loads later). The source changes exist for cold-start time and memory, and keep behaviour:
 `dataclasses` and `typing` get the code compiled at build time (precompile.py, runtime/precompiled.py);
-pydantic's plugin lookup and `pydantic.networks` import importlib.metadata only when there is a
-distribution to find (runtime/metadata.py); FastAPI's OpenAPI models are built when the OpenAPI schema is
-first asked for (pydantic's `defer_build`), not at import, and asks whether a route's types are
-pydantic.v1 models only once pydantic.v1 is imported; anyio's lazy importer gets the package sources
-it reads at run time (a bootstrap ships none); and packages whose `__init__` re-exports every submodule
-load each one when first used (lazy_exports.py). An entry whose module is not compiled in does
-nothing; a replacement whose text is not found does nothing either, so the build checks those libraries'
-source and says when one changed (`notes`).
+pydantic's plugin lookup imports importlib.metadata only when there is a distribution to find, and
+`pydantic.networks` and `urllib3.http2` only when they ask a version (runtime/metadata.py); FastAPI
+builds its OpenAPI models when the OpenAPI schema is first asked for (pydantic's `defer_build`), not at
+import, and asks whether a route's types are pydantic.v1 models only once pydantic.v1 is imported;
+anyio's lazy importer gets the package sources it reads at run time (a bootstrap ships none); and
+packages whose `__init__` re-exports every submodule load each one when first used (lazy_exports.py).
+An entry whose module is not compiled in does nothing; a replacement whose text is not found does nothing
+either, so the build checks those libraries' source and says when one changed (`notes`).
 """
 
 from __future__ import annotations
@@ -51,12 +51,25 @@ PYDANTIC_PLUGINS = f"""\
       replacements_plain:
         '{PYDANTIC_IMPORTS[0].strip()}': 'import {on_demand.METADATA} as importlib_metadata'
         '{PYDANTIC_IMPORTS[1].strip()}': 'from {on_demand.METADATA} import entry_points'
-- module-name: 'pydantic.networks'
-  anti-bloat:
-    - description: 'lambda-native: importlib.metadata only when an email field checks email-validator'
-      replacements_plain:
-        'from importlib.metadata import version': 'from {on_demand.METADATA} import version'
 """
+
+# Modules that import importlib.metadata's version() at import time and call it only on some paths:
+# pydantic.networks when an email field checks email-validator's, urllib3.http2 when HTTP/2 is turned on.
+VERSION_IMPORT = "from importlib.metadata import version\n"
+VERSION_USERS = {
+    "pydantic.networks": os.path.join("pydantic", "networks.py"),
+    "urllib3.http2": os.path.join("urllib3", "http2", "__init__.py"),
+}
+LAZY_VERSION = "".join(
+    f"""\
+- module-name: '{module}'
+  anti-bloat:
+    - description: 'lambda-native: importlib.metadata only when version() is called'
+      replacements_plain:
+        '{VERSION_IMPORT.strip()}': 'from {on_demand.METADATA} import version'
+"""
+    for module in VERSION_USERS
+)
 
 # FastAPI's OpenAPI models (~45 pydantic models, 7% of a FastAPI app's import) all derive from this one.
 FASTAPI_OPENAPI = """\
@@ -158,6 +171,7 @@ def write(folder: str, precompiled: bool, python_path: list[str] | tuple[str, ..
             + implicit_imports()
             + (PRECOMPILED if precompiled else "")
             + PYDANTIC_PLUGINS
+            + LAZY_VERSION
             + FASTAPI_OPENAPI
             + FASTAPI_V1_CHECKS
             + anyio_sources(list(python_path))
@@ -174,11 +188,10 @@ CHECKED = {
         PYDANTIC_IMPORTS,
         "pydantic imports importlib.metadata on every cold start (~18 ms)",
     ),
-    "pydantic.networks": (
-        os.path.join("pydantic", "networks.py"),
-        ("from importlib.metadata import version\n",),
-        "pydantic imports importlib.metadata on every cold start (~18 ms)",
-    ),
+    **{
+        module: (path, (VERSION_IMPORT,), f"{module} imports importlib.metadata on every cold start (~7 ms)")
+        for module, path in VERSION_USERS.items()
+    },
     "fastapi.openapi.models": (
         os.path.join("fastapi", "openapi", "models.py"),
         ('    model_config = {"extra": "allow"}\n',),
