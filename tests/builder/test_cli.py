@@ -253,6 +253,9 @@ def test_the_summary_names_the_precompiled_sources_only_when_there_are_some(tmp_
         zipped_bytes=4 * 10**6,
     )  # fmt: skip
     with_table = summary(BuildResult(precompiled=368, **fields), str(tmp_path))
-    assert "  precompiled   368 generated sources from the function's libraries" in with_table.splitlines()
+    assert (
+        "  precompiled   368 generated sources and regular expressions of the function's libraries"
+        in with_table.splitlines()
+    )
     assert "precompiled" not in summary(BuildResult(precompiled=0, **fields), str(tmp_path))
     assert "  start-up      not checked (--no-check)" in with_table.splitlines()

@@ -45,6 +45,7 @@ def test_with_a_table_the_stdlib_generators_get_the_precompiled_lookups(tmp_path
     assert set(config) == {
         "dataclasses",
         "typing",
+        package_config.REGEX_COMPILER,
         "pydantic.plugin._loader",
         "pydantic.networks",
         "urllib3.http2",
@@ -56,6 +57,10 @@ def test_with_a_table_the_stdlib_generators_get_the_precompiled_lookups(tmp_path
     )
     assert config["typing"]["append_plain"] == (
         "from lambda_native.runtime.precompiled import compile_precompiled as compile\n"
+    )
+    assert config[package_config.REGEX_COMPILER]["append_plain"] == (
+        "from lambda_native.runtime.precompiled import regex_compiler as _lambda_native_regex_compiler\n"
+        "compile = _lambda_native_regex_compiler(compile)\n"
     )
 
 
@@ -87,7 +92,7 @@ def test_every_import_the_configuration_adds_imports_what_it_names(tmp_path):
     added = [entry["append_plain"] for name, entry in config.items() if "append_plain" in entry]
     added += [new for entry in config.values() for new in entry.get("replacements_plain", {}).values()]
     imports = [line for line in added if line.startswith(("import ", "from "))]
-    assert len(imports) == 6
+    assert len(imports) == 7
     for line in imports:
         exec(line, {})  # an ImportError here would be a module compiled into every cold start, failing
 

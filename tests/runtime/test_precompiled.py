@@ -5,6 +5,7 @@ builtins (fresh interpreters)."""
 from __future__ import annotations
 
 import json
+import marshal
 import subprocess
 import sys
 import textwrap
@@ -148,3 +149,56 @@ def test_generated_code_behaves_the_same_under_every_runtime_and_native_runs_rec
         "toml": {"a": 1, "b": {"c": "d"}},
         "hints": ["data: NestedDict", "flags: Flags"],
     }
+
+
+REGEX_LIB = """
+    import re
+
+    WORD = re.compile(r"(?P<word>[a-z]+)-(\\d+)", re.IGNORECASE)
+    BYTES = re.compile(rb"^\\x00+(?:ab|cd)$", re.MULTILINE)
+    """
+
+REGEX_PROBE = """
+    import json, re, sys
+    import lib
+    engine = sys.modules["re._compiler" if hasattr(re, "_compiler") else "sre_compile"]
+    table = getattr(sys.modules.get("lambda_native.runtime.precompiled"), "_codes", None) or {}
+    other = re.compile(r"x{2,3}y")
+    print(json.dumps({
+        "word": [lib.WORD.match("Tea-42").groupdict(), lib.WORD.pattern, lib.WORD.flags],
+        "groups": [dict(lib.WORD.groupindex), lib.WORD.groups],
+        "bytes": [bool(lib.BYTES.search(b"x\\n\\x00\\x00cd")), lib.BYTES.flags],
+        "other": [bool(other.fullmatch("xxxy")), other.groups],
+        "left": sorted(repr(key[1]) for key in table if key[0] == "re"),
+        "wrapped": engine.compile.__name__,
+    }))
+    """
+
+
+def test_recorded_regular_expressions_get_their_program_and_behave_the_same(tmp_path):
+    (tmp_path / "lib.py").write_text(textwrap.dedent(REGEX_LIB), encoding="utf-8")
+    recorded = precompile.record(["import lib"], [str(tmp_path)], str(tmp_path / "codes.marshal"))
+    assert recorded.count == 2, recorded.reason
+    with open(recorded.path, "rb") as file:
+        patterns = {key[1] for key in marshal.load(file) if key[0] == "re"}
+    assert patterns == {r"(?P<word>[a-z]+)-(\d+)", rb"^\x00+(?:ab|cd)$"}
+    precompile.codes_module(recorded.path, str(tmp_path))
+    prelude = (
+        "import re\n"
+        "engine = re._compiler if hasattr(re, '_compiler') else __import__('sre_compile')\n"
+        "from lambda_native.runtime.precompiled import regex_compiler\n"
+        "engine.compile = regex_compiler(engine.compile)\n"
+    )
+    results = []
+    for script in (textwrap.dedent(REGEX_PROBE), prelude + textwrap.dedent(REGEX_PROBE)):
+        done = subprocess.run(
+            [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        results.append(json.loads(done.stdout))
+    plain, patched = results
+    assert plain.pop("wrapped") == "compile" and patched.pop("wrapped") == "compile_precompiled"
+    assert plain.pop("left") == []
+    assert patched.pop("left") == []  # each recorded program used, then dropped
+    assert patched == plain
+    assert plain["word"][0] == {"word": "Tea"}

@@ -178,7 +178,8 @@ def summary(result, src: str) -> str:
         else "  stdlib        shipped whole",
     ]
     if result.precompiled:
-        lines.append(f"  precompiled   {result.precompiled} generated sources from the function's libraries")
+        what = "generated sources and regular expressions of the function's libraries"
+        lines.append(f"  precompiled   {result.precompiled} {what}")
     checked = getattr(result, "checked", None)
     if checked is None:
         lines.append("  start-up      not checked (--no-check)")

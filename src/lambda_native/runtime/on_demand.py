@@ -12,6 +12,7 @@ changes the build with it; tests/runtime/test_on_demand.py checks that every nam
 PRECOMPILED = "lambda_native.runtime.precompiled"
 EXEC_PRECOMPILED = "exec_precompiled"
 COMPILE_PRECOMPILED = "compile_precompiled"
+REGEX_COMPILER = "regex_compiler"
 # The generated module holding the precompiled code table, written by the build, read by PRECOMPILED.
 CODES_MODULE = "lambda_native_precompiled_codes"
 

@@ -10,6 +10,12 @@ appends `exec = exec_precompiled` to `dataclasses` and `compile = compile_precom
 recorded source then gets its code object; anything else is compiled as before. The code is the same
 either way, so behaviour is too. Interpreted (`python -m lambda_native`), nothing here is used.
 
+Regular expressions are the same kind of work: `re.compile` parses each pattern into the program its C
+engine runs, in Python (~0.1 ms a pattern; 120 as boto3 imports, 15 ms). The build records, for each
+pattern the libraries compile as they import, the arguments `re`'s compiler passes to `_sre.compile` (the
+program as 32-bit words), in the same table, keyed `("re", pattern, flags)`; `regex_compiler` wraps re's
+compiler to use them. The engine gets the same program either way.
+
 No `from __future__ import annotations` here: `exec` and `compile` of source text inherit the calling
 frame's future flags, and these functions call them on behalf of modules that have none.
 """
@@ -44,3 +50,23 @@ def compile_precompiled(source, filename, mode, flags=0, dont_inherit=False, opt
         if code is not None:
             return code
     return builtins.compile(source, filename, mode, flags, dont_inherit, optimize, **options)
+
+
+def regex_compiler(compile_pattern):
+    """`compile_pattern` (re's compiler, `re._compiler.compile`), answering a pattern recorded at build time
+    with the program recorded for it. An entry is used once and dropped: `re` keeps the compiled pattern in
+    its own cache, and a pattern compiled again (after that cache dropped it) is compiled as usual."""
+    import _sre
+    from array import array
+
+    def compile_precompiled(p, flags=0):
+        if type(p) is str or type(p) is bytes:
+            recorded = _table().pop(("re", p, flags), None)
+            if recorded is not None:
+                others, position, program = recorded
+                arguments = list(others)
+                arguments[position] = array("I", program).tolist()
+                return _sre.compile(*arguments)
+        return compile_pattern(p, flags)
+
+    return compile_precompiled
