@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 
 from benchmarks import harness
-from benchmarks.artifacts import PrepareError
+from benchmarks.artifacts import PrepareError, drop_page_cache
 from benchmarks.chart import write_chart
 from benchmarks.machine import git_state, machine_info
 from benchmarks.pinning import choose_placement, pin_harness
@@ -89,6 +89,7 @@ def prepare(cells: Iterable[Cell], say: Callable[[str], None]) -> list[Cell]:
         try:
             cell.prepared = cell.variant.prepare(cell.workload)
             cell.event = cell.workload.event()
+            drop_page_cache(cell.prepared.task_dir)
         except PrepareError as exc:
             cell.fail(f"prepare: {exc}")
             continue
