@@ -140,7 +140,7 @@ class Interpreted(Variant):
             zip_tree(task, folder / "function.zip")
 
         key = inputs_key(
-            self.name, workload.source_dir, sys.version, package_version("orjson") or "", *runtime_key()
+            self.name, *workload.inputs, sys.version, package_version("orjson") or "", *runtime_key()
         )
         folder = cached_dir(f"{self.name}-{workload.name}", key, make, work_dir)
         contents = "handler, requirements, runtime and orjson, with .pyc (the interpreter not counted)"
@@ -183,7 +183,7 @@ class Awslambdaric(Variant):
 
         if package_version("awslambdaric") is None:
             raise PrepareError("awslambdaric is not installed (pip install awslambdaric==4.2.2)")
-        key = inputs_key(self.name, workload.source_dir, sys.version)
+        key = inputs_key(self.name, *workload.inputs, sys.version)
         folder = cached_dir(f"{self.name}-{workload.name}", key, make, work_dir)
         return Prepared(
             [sys.executable, "-m", "awslambdaric", workload.handler],
@@ -220,7 +220,7 @@ class Native(Variant):
 
         key = inputs_key(
             self.name,
-            workload.source_dir,
+            *workload.inputs,
             sys.version,
             package_version("nuitka") or "",
             REPO_ROOT / "build.py",

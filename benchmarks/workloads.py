@@ -7,25 +7,34 @@ from pathlib import Path
 import orjson
 
 HANDLERS_DIR = Path(__file__).resolve().parent / "handlers"
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 
 # Size the `json` workload's event aims at.
 JSON_EVENT_BYTES = 1_000_000
 
 
 class Workload:
-    """A function to measure: its source folder, its handler string and its event."""
+    """A function to measure: its source folder, its requirements, its handler string and its event.
 
-    __slots__ = ("description", "env", "name")
+    A workload's folder is `benchmarks/handlers/<name>/`, holding `requirements.txt` (every requirement
+    pinned) when it has dependencies. One that measures an example (`source`, e.g. `examples/asgi`) runs
+    the example's code, with the requirements pinned in its `benchmarks/handlers/<name>/` folder.
+    """
 
-    def __init__(self, name: str, description: str, env: dict[str, str] | None = None) -> None:
+    __slots__ = ("description", "env", "name", "source")
+
+    def __init__(
+        self, name: str, description: str, env: dict[str, str] | None = None, source: Path | None = None
+    ) -> None:
         self.name = name
         self.description = description
         self.env = env or {}
+        self.source = source
 
     @property
     def source_dir(self) -> Path:
-        """The function's folder (`app.py`, and `requirements.txt` when it has dependencies)."""
-        return HANDLERS_DIR / self.name
+        """The function's code: `app.py`, and whatever it ships beside it (never its requirements.txt)."""
+        return self.source or HANDLERS_DIR / self.name
 
     @property
     def handler(self) -> str:
@@ -34,9 +43,14 @@ class Workload:
 
     @property
     def requirements(self) -> Path | None:
-        """The `requirements.txt` to install beside the handler, if the workload has one."""
-        path = self.source_dir / "requirements.txt"
+        """The pinned `requirements.txt` to install beside the handler, if the workload has one."""
+        path = HANDLERS_DIR / self.name / "requirements.txt"
         return path if path.exists() else None
+
+    @property
+    def inputs(self) -> tuple[Path, ...]:
+        """What decides the function's code and dependencies, for the caches' keys."""
+        return (self.source_dir,) if self.requirements is None else (self.source_dir, self.requirements)
 
     def event(self) -> bytes:
         """The event every invoke of this workload sends (the same bytes each time)."""
@@ -224,12 +238,19 @@ WORKLOADS = {
     "json": Workload("json", "parses and returns a ~1 MB event"),
     "imports": Workload("imports", "validates an order with pydantic 2 models (import-heavy)"),
     "powertools": Workload(
-        "powertools", "Powertools Logger, Metrics, HTTP API resolver and pydantic parser: POST /orders"
+        "powertools",
+        "examples/powertools: Powertools Logger, Metrics, HTTP API resolver, pydantic parser, SQS batches; "
+        "POST /orders",
+        source=EXAMPLES_DIR / "powertools",
     ),
     "boto3": Workload(
         "boto3",
         "boto3 S3 and SQS clients and a DynamoDB resource created at init; presigns a URL",
         env=NO_METADATA_SERVICE,
     ),
-    "asgi": Workload("asgi", "FastAPI behind Mangum answering a Function URL event: GET /items/7"),
+    "asgi": Workload(
+        "asgi",
+        "examples/asgi: FastAPI behind Mangum answering a Function URL event, GET /items/7",
+        source=EXAMPLES_DIR / "asgi",
+    ),
 }
