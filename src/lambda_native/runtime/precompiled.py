@@ -57,7 +57,6 @@ def regex_compiler(compile_pattern):
     with the program recorded for it. An entry is used once and dropped: `re` keeps the compiled pattern in
     its own cache, and a pattern compiled again (after that cache dropped it) is compiled as usual."""
     import _sre
-    from array import array
 
     def compile_precompiled(p, flags=0):
         if type(p) is str or type(p) is bytes:
@@ -65,7 +64,8 @@ def regex_compiler(compile_pattern):
             if recorded is not None:
                 others, position, program = recorded
                 arguments = list(others)
-                arguments[position] = array("I", program).tolist()
+                # memoryview, not array: the build ships only the stdlib modules the function imports.
+                arguments[position] = memoryview(program).cast("I").tolist()
                 return _sre.compile(*arguments)
         return compile_pattern(p, flags)
 

@@ -23,7 +23,7 @@ def _precompiled_code_ids() -> set[int]:
     """ids of every code object in the build's table (empty when there is none: interpreted)."""
     module = sys.modules.get("lambda_native.runtime.precompiled")
     table = getattr(module, "_codes", None) or {}
-    ids, pending = set(), list(table.values())
+    ids, pending = set(), [value for value in table.values() if hasattr(value, "co_consts")]
     while pending:
         code = pending.pop()
         ids.add(id(code))
