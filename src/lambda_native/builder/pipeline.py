@@ -14,6 +14,7 @@ from lambda_native.builder import (
 )
 from lambda_native.builder import (
     arm64,
+    botocore_loader,
     datafiles,
     glibc,
     nuitka,
@@ -423,6 +424,9 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     if cross is not None:
         arm64.finish(dist, arch, cross, python_path, work)
     datafiles.copy_files(src, shipped, dist)
+    differs = botocore_loader.check_shipped(dist, python_path)
+    if differs is not None:
+        raise BuildError(f"the services botocore lists in the bootstrap would be wrong: {differs}")
     if options.sources:
         own = datafiles.own_sources(src, tuple(skip), precompile.installed_names(src))
         datafiles.copy_files(src, own, dist)
