@@ -27,7 +27,7 @@ LAZY_PACKAGES = (
 )
 
 GETATTR = """
-# lambda-native: the re-exports above load on first use (lambda_native/builder/lazy_exports.py).
+# lambda-native: these names load on first use (lambda_native/builder/lazy_exports.py, lazy_imports.py).
 __lambda_native_lazy__ = {table}
 
 
@@ -56,8 +56,9 @@ class LazyInit:
         self.submodules = submodules
 
 
-def _absolute(package: str, node: ast.ImportFrom) -> str:
-    """The module a `from ... import` in `package`'s `__init__` names, made absolute."""
+def absolute(package: str, node: ast.ImportFrom) -> str:
+    """The module a `from ... import` in a module of `package` (or in its `__init__`) names, made
+    absolute."""
     if not node.level:
         return node.module or ""
     base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
@@ -78,7 +79,7 @@ def lazy_init(package: str, source: str) -> LazyInit | None:
     for node in tree.body:
         if not isinstance(node, ast.ImportFrom) or any(alias.name == "*" for alias in node.names):
             continue
-        module = _absolute(package, node)
+        module = absolute(package, node)
         if not module.startswith(package + "."):
             continue
         for alias in node.names:
