@@ -11,7 +11,7 @@ import sys
 
 from lambda_native import __version__
 from lambda_native.runtime import client as api
-from lambda_native.runtime import handler, logs, shutdown, wire
+from lambda_native.runtime import handler, init_gc, logs, shutdown, wire
 
 USER_AGENT = f"lambda-native/{__version__} (python/{'.'.join(map(str, sys.version_info[:3]))})"
 _JSON = "application/json"
@@ -251,6 +251,7 @@ def main(argv: list[str] | None = None, *, built_handler: str | None = None) -> 
 
     handler.prepare_sys_path()
     name = handler.handler_name(argv, built_handler)
+    held = init_gc.hold_old_generations()
     try:
         if name is None:
             from lambda_native.runtime.errors import Fault
@@ -262,6 +263,7 @@ def main(argv: list[str] | None = None, *, built_handler: str | None = None) -> 
         function = handler.load(name, built_handler)
     except Exception as exc:
         _fail_init(client, exc, concurrent=slots is not None)
+    init_gc.release(held)
     if "logging" in sys.modules:
         logs.configure_logging()
     if slots is not None:
