@@ -240,22 +240,40 @@ def test_repeated_warnings_are_shown_once_then_counted(capsys):
     ]
 
 
-def test_the_summary_names_the_precompiled_sources_only_when_there_are_some(tmp_path):
+def build_result(tmp_path, **changes):
+    """A BuildResult as a zig build of app.handler for al2023 would give, with `changes` applied."""
     from lambda_native.builder.arch import ARCHES
-    from lambda_native.builder.cli import summary
     from lambda_native.builder.pipeline import BuildResult
     from lambda_native.builder.toolchain import TARGETS
 
     fields = dict(
         arch=ARCHES["x86_64"], compile_seconds=12.0, data_files=[], file_count=3, glibc_floor=(2, 34),
-        handler="app.handler", inspect_deferred=True, stdlib_left_out=200, target=TARGETS["al2023"],
-        toolchain="zig", unzipped_bytes=10**7, zip_path=str(tmp_path / "function.zip"),
-        zipped_bytes=4 * 10**6,
+        handler="app.handler", inspect_deferred=True, precompiled=0, stdlib_left_out=200,
+        target=TARGETS["al2023"], toolchain="zig", unzipped_bytes=10**7,
+        zip_path=str(tmp_path / "function.zip"), zipped_bytes=4 * 10**6,
     )  # fmt: skip
-    with_table = summary(BuildResult(precompiled=368, **fields), str(tmp_path))
+    return BuildResult(**{**fields, **changes})
+
+
+def test_the_summary_names_the_precompiled_sources_only_when_there_are_some(tmp_path):
+    from lambda_native.builder.cli import summary
+
+    with_table = summary(build_result(tmp_path, precompiled=368), str(tmp_path))
     assert (
         "  precompiled   368 generated sources and regular expressions of the function's libraries"
         in with_table.splitlines()
     )
-    assert "precompiled" not in summary(BuildResult(precompiled=0, **fields), str(tmp_path))
+    assert "precompiled" not in summary(build_result(tmp_path), str(tmp_path))
     assert "  start-up      not checked (--no-check)" in with_table.splitlines()
+
+
+def test_the_summary_counts_data_files_in_words(tmp_path):
+    from lambda_native.builder.cli import summary
+
+    def files_line(data_files: list[str]) -> str:
+        text = summary(build_result(tmp_path, data_files=data_files), "src")
+        return next(line for line in text.splitlines() if line.startswith("  files"))
+
+    assert files_line(["a.txt"]) == "  files         3 (1 data file from src)"
+    assert files_line([]) == "  files         3 (0 data files from src)"
+    assert files_line(["a.txt", "b.txt"]) == "  files         3 (2 data files from src)"

@@ -158,11 +158,12 @@ def summary(result, src: str) -> str:
     zip_shown = shown(result.zip_path)
     event = os.path.join(src, "event.json")
     event_shown = shown(event) if os.path.isfile(event) else "EVENT.json"
+    data = len(result.data_files)
     lines = [
         f"built {zip_shown}: handler {result.handler}, runtime {result.target.runtime}, "
         f"architecture {result.arch.lambda_name}",
         f"  compile time  {result.compile_seconds:.1f} s ({result.toolchain})",
-        f"  files         {result.file_count} ({len(result.data_files)} data files from {src})",
+        f"  files         {result.file_count} ({data} data file{'s' if data != 1 else ''} from {src})",
         f"  size          {megabytes(result.unzipped_bytes)} unzipped, "
         f"{megabytes(result.zipped_bytes)} zipped",
         f"  glibc floor   {floor} ({result.target.name} has {format_version(result.target.glibc)})",
