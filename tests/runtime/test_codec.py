@@ -260,6 +260,37 @@ def test_integers_beyond_64_bits_stay_exact(raw):
     assert codec.loads(raw) == simplejson.loads(raw)  # an int never equals the float orjson would give
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[-9223372036854775808, 18446744073709551615]",  # orjson's own range: read exactly
+        b"[-9223372036854775809, 18446744073709551616]",  # one beyond each end
+        b'[[[{"deep": [1, 2.5, {"n": 123456789012345678901}]}]]]',
+        b"[0.5, 1e19, -9.3e18, 9223372036854775807]",  # floats that large are floats in the document too
+    ],
+)
+def test_every_number_is_read_as_simplejson_reads_it(raw):
+    ours, theirs = codec.loads(raw), simplejson.loads(raw)
+    assert repr(ours) == repr(theirs)  # repr tells 1e19 from 10000000000000000000
+
+
+def test_loads_leaves_the_collector_as_the_function_set_it():
+    import gc
+
+    assert gc.isenabled()
+    codec.loads(b'{"a": [1, 2, {"b": 3}]}')
+    assert gc.isenabled()
+    with pytest.raises(codec.DecodeError):
+        codec.loads(b'{"a": [1, 2')
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        codec.loads(b'{"a": [1, 2, {"b": 3}]}')
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_long_digit_runs_inside_strings_change_nothing():
     assert codec.loads(b'{"id": "123456789012345678901234567890"}') == {
         "id": "123456789012345678901234567890"
