@@ -274,23 +274,6 @@ def test_every_number_is_read_as_simplejson_reads_it(raw):
     assert repr(ours) == repr(theirs)  # repr tells 1e19 from 10000000000000000000
 
 
-def test_loads_leaves_the_collector_as_the_function_set_it():
-    import gc
-
-    assert gc.isenabled()
-    codec.loads(b'{"a": [1, 2, {"b": 3}]}')
-    assert gc.isenabled()
-    with pytest.raises(codec.DecodeError):
-        codec.loads(b'{"a": [1, 2')
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        codec.loads(b'{"a": [1, 2, {"b": 3}]}')
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-
 def test_long_digit_runs_inside_strings_change_nothing():
     assert codec.loads(b'{"id": "123456789012345678901234567890"}') == {
         "id": "123456789012345678901234567890"
