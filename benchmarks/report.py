@@ -21,13 +21,15 @@ def _mb(kb: float | None) -> str:
     return "–" if kb is None else f"{kb / 1024:.1f}"
 
 
-def _ratio(cell: dict, baseline: str) -> str:
+def _ratio(cell: dict, baseline: str, time_only: bool = False) -> str:
+    """The cell's medians over `baseline`'s: "first response / peak RSS", or the first response alone."""
     figures = cell["ratios"].get(baseline)
     if cell["variant"] == baseline:
         return "1"
     if not figures:
         return "–"
-    return f"{figures['first_response']['median']:.2f} / {figures['peak_rss']['median']:.2f}"
+    time = f"{figures['first_response']['median']:.2f}"
+    return time if time_only else f"{time} / {figures['peak_rss']['median']:.2f}"
 
 
 def _bytes(n: int) -> str:
@@ -133,16 +135,6 @@ def markdown(doc: dict) -> str:
 README_VARIANTS = ("native", "interpreted", "awslambdaric", "c-floor")
 
 
-def _readme_ratio(cell: dict, baseline: str, time_only: bool = False) -> str:
-    figures = cell["ratios"].get(baseline)
-    if cell["variant"] == baseline:
-        return "1"
-    if not figures:
-        return "–"
-    time = f"{figures['first_response']['median']:.2f}"
-    return time if time_only else f"{time} / {figures['peak_rss']['median']:.2f}"
-
-
 def readme_table(doc: dict) -> str:
     """The README's table: first response, peak RSS, zip and ratios of the product and its baselines."""
     lines = [
@@ -161,8 +153,8 @@ def readme_table(doc: dict) -> str:
             lines.append(
                 f"| {doc['variants'][variant]['label']} | {workload} "
                 f"| {cold['first_response_ms']['median']:.1f} | {_mb(cold['peak_rss_kb']['median'])} "
-                f"| {zipped} | {_readme_ratio(cell, 'awslambdaric')} "
-                f"| {_readme_ratio(cell, 'interpreted', time_only=True)} |"
+                f"| {zipped} | {_ratio(cell, 'awslambdaric')} "
+                f"| {_ratio(cell, 'interpreted', time_only=True)} |"
             )
     for name, ref in doc["reference"].items():
         lines.append(
