@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import zipfile
 
 import orjson
 import pytest
@@ -21,6 +20,7 @@ from lambda_native.builder.arch import ARCHES
 from lambda_native.builder.cross_dist import check_machine
 from lambda_native.builder.elf import read_elf
 from lambda_native.builder.glibc import elf_files
+from lambda_native.emulator.package import extract_zip
 
 from .conftest import ROOT
 
@@ -85,10 +85,7 @@ def arm64_hello(debian_python, tmp_path_factory):
 
 def unpacked(zip_path: str, dest) -> str:
     """The zip unpacked with its modes, as Lambda unpacks it."""
-    with zipfile.ZipFile(zip_path) as archive:
-        for info in archive.infolist():
-            archive.extract(info, dest)
-            os.chmod(os.path.join(dest, info.filename), info.external_attr >> 16 & 0o777)
+    extract_zip(zip_path, dest)
     return str(dest)
 
 

@@ -247,8 +247,9 @@ def build_result(tmp_path, **changes):
     from lambda_native.builder.toolchain import TARGETS
 
     fields = dict(
-        arch=ARCHES["x86_64"], compile_seconds=12.0, data_files=[], file_count=3, glibc_floor=(2, 34),
-        handler="app.handler", inspect_deferred=True, precompiled=0, stdlib_left_out=200,
+        arch=ARCHES["x86_64"], checked=None, compile_seconds=12.0, data_files=[], file_count=3,
+        glibc_floor=(2, 34), handler="app.handler", inspect_deferred=True, log_path=None, precompiled=0,
+        stdlib_left_out=200,
         target=TARGETS["al2023"], toolchain="zig", unzipped_bytes=10**7,
         zip_path=str(tmp_path / "function.zip"), zipped_bytes=4 * 10**6,
     )  # fmt: skip

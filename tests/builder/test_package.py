@@ -44,9 +44,8 @@ def test_layout_and_modes(tmp_path, c_floor):
         assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
         assert archive.read("greeting.txt") == b"Hello\n"
         assert archive.testzip() is None
-    assert package.unzipped_size(str(zip_path)) == sum(
-        os.path.getsize(os.path.join(folder, name)) for folder, _, files in os.walk(dist) for name in files
-    )
+    walked = sum(os.path.getsize(os.path.join(d, name)) for d, _, files in os.walk(dist) for name in files)
+    assert sum(info.file_size for info in infos) == walked == package.unzipped_tree_size(str(dist))
 
 
 def test_unzip_restores_an_executable_bootstrap(tmp_path, c_floor):

@@ -41,9 +41,9 @@ def prepare(target: toolchain.Target, work: str, out, quiet: bool):
     """(the Toolchain for Nuitka, the CrossPython) for an arm64 build, building CPython once if needed."""
     zig = toolchain.require_zig("arm64 builds cross-compile with zig")
     cross = cross_python.ensure_cross_python(
-        zig, ".".join(map(str, target.glibc)), cache_dir(), work, out, quiet
+        zig, toolchain.format_version(target.glibc), cache_dir(), work, out, quiet
     )
-    return toolchain.cross_toolchain(target, cross), cross
+    return toolchain.cross_toolchain(target, cross, zig), cross
 
 
 # Libraries packages' modules need that the cross build does not link: Rust and C++ wheels need

@@ -181,7 +181,7 @@ def summary(result, src: str) -> str:
     if result.precompiled:
         what = "generated sources and regular expressions of the function's libraries"
         lines.append(f"  precompiled   {result.precompiled} {what}")
-    checked = getattr(result, "checked", None)
+    checked = result.checked
     if checked is None:
         lines.append("  start-up      not checked (--no-check)")
     elif not checked.started:
@@ -193,9 +193,8 @@ def summary(result, src: str) -> str:
             else "its init failed (see the warning above)"
         )
         lines.append(f"  start-up      {state}{', --check-event invoked' if checked.invoked else ''}")
-    log_path = getattr(result, "log_path", None)
-    if log_path:
-        lines.append(f"  Nuitka's log  {shown(log_path)}")
+    if result.log_path:
+        lines.append(f"  Nuitka's log  {shown(result.log_path)}")
     lines.append(
         f"deploy with --runtime {result.target.runtime} --architectures {result.arch.lambda_name} "
         f"(SAM: Architectures: [{result.arch.lambda_name}])"

@@ -24,6 +24,7 @@ import time
 
 from lambda_native.builder import cpython_source, debian
 from lambda_native.builder.errors import BuildError
+from lambda_native.builder.zigcache import zig_version
 
 # Bump when the recipe below changes, so cached builds made by an older recipe are not reused.
 RECIPE = "1"
@@ -72,13 +73,6 @@ class CrossPython:
         self.lib = os.path.join(root, "lib")  # libraries to link with and to ship
         self.lib_dynload = os.path.join(root, manifest["lib_dynload"])
         self.ldflags = [flag.replace("{lib}", self.lib) for flag in manifest["ldflags"]]
-
-
-def zig_version() -> str:
-    """The installed ziglang wheel's version (part of the cache key)."""
-    from lambda_native.builder.zigcache import zig_version as version
-
-    return version()
 
 
 def cache_key(arch_cpu: str, archive_versions: dict[str, str]) -> str:

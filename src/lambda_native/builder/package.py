@@ -57,12 +57,6 @@ def write_zip(root: str, zip_path: str) -> int:
     return len(names)
 
 
-def unzipped_size(zip_path: str) -> int:
-    """The total size of the files in a zip once extracted."""
-    with zipfile.ZipFile(zip_path) as archive:
-        return sum(info.file_size for info in archive.infolist())
-
-
 def biggest(root: str, count: int = BIGGEST_SHOWN) -> list[tuple[str, int, int]]:
     """The largest entries at the top of `root`: (name, bytes, files), a folder counting all below it."""
     sizes: dict[str, list[int]] = {}

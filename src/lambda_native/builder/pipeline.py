@@ -365,6 +365,7 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     python_path = [src]
     extra = tools.nuitka_options + options.nuitka_options
     extra += [f"--include-module={name}" for name in options.include_modules]
+    site = None
     if options.requirements is not None:
         site = os.path.join(work, "requirements")
         if not options.quiet:
@@ -375,7 +376,7 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
         extra += [f"--include-package-data={name}" for name in requirements.top_level_packages(site)]
     function_folders = list(python_path)
     python_path.append(runtime_root)
-    extra += library_options(options, site if options.requirements is not None else None, src)
+    extra += library_options(options, site, src)
 
     entry = os.path.join(work, "bootstrap.py")
     with open(entry, "w", encoding="utf-8") as f:
@@ -431,7 +432,8 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
         own = datafiles.own_sources(src, tuple(skip), precompile.installed_names(src))
         datafiles.copy_files(src, own, dist)
     floor = check_glibc(dist, target)
-    package.check_size(dist, package.unzipped_tree_size(dist), package.UNZIPPED_LIMIT, "unzipped")
+    unzipped = package.unzipped_tree_size(dist)  # what the zip written from `dist` unpacks to
+    package.check_size(dist, unzipped, package.UNZIPPED_LIMIT, "unzipped")
     zip_path = os.path.join(out_dir, ZIP_NAME)
     # Only a zip that fits Lambda and starts becomes function.zip; a failed one is removed.
     unchecked = os.path.join(out_dir, "function.unchecked.zip")
@@ -463,7 +465,7 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
         stdlib_left_out=len(left_out),
         target=target,
         toolchain=compiler,
-        unzipped_bytes=package.unzipped_size(zip_path),
+        unzipped_bytes=unzipped,
         zip_path=zip_path,
         zipped_bytes=os.path.getsize(zip_path),
     )

@@ -36,7 +36,6 @@ def run_probe(
     python_path: list[str],
     cwd: str | None = None,
     codes_path: str | None = None,
-    timeout: float | None = None,
 ) -> ProbeResult:
     """Run `statements` in a child interpreter with `python_path` as its PYTHONPATH; with `codes_path`,
     the recorded code table is written there."""
@@ -46,7 +45,6 @@ def run_probe(
         command = [sys.executable, "-m", "lambda_native.builder.import_probe", result_path]
         if codes_path is not None:
             command.append(codes_path)
-        limit = TIMEOUT_SECONDS if timeout is None else timeout
         try:
             done = subprocess.run(
                 command,
@@ -55,10 +53,10 @@ def run_probe(
                 env=env,
                 capture_output=True,
                 text=True,
-                timeout=limit,
+                timeout=TIMEOUT_SECONDS,
             )
         except subprocess.TimeoutExpired:
-            return ProbeResult(reason=f"importing the function's libraries took over {limit:g} s")
+            return ProbeResult(reason=f"importing the function's libraries took over {TIMEOUT_SECONDS:g} s")
         try:
             with open(result_path, encoding="utf-8") as file:
                 found = json.load(file)

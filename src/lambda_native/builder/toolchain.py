@@ -132,9 +132,9 @@ def require_zig(why: str, alternative: str = "") -> str:
     return zig
 
 
-def cross_toolchain(target: Target, cross) -> Toolchain:
-    """Nuitka with `--zig` compiling for aarch64 against the cross-built CPython `cross` (cross_python)."""
-    zig = require_zig("arm64 builds cross-compile with zig")
+def cross_toolchain(target: Target, cross, zig: str) -> Toolchain:
+    """Nuitka with `--zig` (the `zig` found by `require_zig`) compiling for aarch64 against the cross-built
+    CPython `cross` (cross_python)."""
     triple = f"aarch64-linux-gnu.{format_version(target.glibc)}"
     flags = f"-target {triple}"
     return Toolchain(
