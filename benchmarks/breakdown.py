@@ -77,10 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     # The handler's module runs here, off Lambda: it gets a region and credentials as under the emulator,
     # and botocore must never ask the instance metadata service (an address off this machine). The
     # children inherit them.
+    from benchmarks.workloads import NO_METADATA_SERVICE
     from lambda_native.emulator.lambda_env import function_credentials
 
     lambda_like = {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", **function_credentials()}
-    for name, value in {**lambda_like, "AWS_EC2_METADATA_DISABLED": "true"}.items():
+    for name, value in {**lambda_like, **NO_METADATA_SERVICE}.items():
         os.environ.setdefault(name, value)
     workload = None
     if not os.path.isdir(args.task):

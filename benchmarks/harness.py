@@ -38,7 +38,8 @@ class InvokeFailed(RuntimeError):
     """The function answered with an error, or with something other than the workload's answer."""
 
 
-def _function(prepared: Prepared, workload: Workload, memory_mb: int, cpu: int | None):
+def make_function(prepared: Prepared, workload: Workload, memory_mb: int, cpu: int | None):
+    """An emulated function of a prepared variant, as every measurement of the suite starts it."""
     from lambda_native.emulator import Function
 
     return Function(
@@ -78,7 +79,7 @@ def cold_start(
     prepared: Prepared, workload: Workload, event: bytes, memory_mb: int, cpu: int | None
 ) -> ColdSample:
     """Start the runtime afresh, send one event, check the answer and return the cold-start figures."""
-    with _function(prepared, workload, memory_mb, cpu) as function:
+    with make_function(prepared, workload, memory_mb, cpu) as function:
         result = _checked(function.invoke(event), prepared, workload, event)
     return ColdSample(
         result.spawn_to_first_next_ns / 1e6, result.spawn_to_response_ns / 1e6, result.peak_rss_kb
@@ -90,7 +91,7 @@ def answered(
     prepared: Prepared, workload: Workload, event: bytes, memory_mb: int, cpu: int | None
 ) -> Iterator[int]:
     """A runtime started afresh that has answered one event correctly, still running: yields its pid."""
-    with _function(prepared, workload, memory_mb, cpu) as function:
+    with make_function(prepared, workload, memory_mb, cpu) as function:
         _checked(function.invoke(event), prepared, workload, event)
         yield function.environment.proc.pid
 
@@ -121,7 +122,7 @@ class WarmRuntime:
 
     def __init__(self, prepared: Prepared, workload: Workload, event: bytes, memory_mb: int, cpu: int | None):
         self.prepared, self.workload, self.event = prepared, workload, event
-        self.function = _function(prepared, workload, memory_mb, cpu)
+        self.function = make_function(prepared, workload, memory_mb, cpu)
         self.round_trips: list[float] = []
         self.durations: list[float] = []
         self.cpu: list[float] = []
@@ -164,16 +165,3 @@ class WarmRuntime:
     def close(self) -> None:
         """Stop the runtime."""
         self.function.stop()
-
-
-def warm_invokes(
-    prepared: Prepared, workload: Workload, event: bytes, invokes: int, memory_mb: int, cpu: int | None
-) -> dict:
-    """After one untimed cold invoke, `invokes` back-to-back invokes of one variant: its warm figures."""
-    runtime = WarmRuntime(prepared, workload, event, memory_mb, cpu)
-    try:
-        for _ in range(invokes):
-            runtime.invoke()
-        return runtime.figures()
-    finally:
-        runtime.close()

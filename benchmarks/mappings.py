@@ -14,11 +14,13 @@ measures it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.harness import answered
 from benchmarks.variants import Prepared
 from benchmarks.workloads import Workload
+from lambda_native.emulator.memory import status_kb
 
 # Rows of the table, in order.
 KINDS = (
@@ -54,19 +56,25 @@ def kind_of(path: str, perms: str, executable: str) -> str:
     return "other files"
 
 
-def parse_smaps(text: str, executable: str) -> dict[str, int]:
-    """Resident kB per kind in the text of /proc/PID/smaps."""
-    totals = dict.fromkeys(KINDS, 0)
-    kind = None
+def resident_mappings(text: str) -> Iterator[tuple[str, str, int]]:
+    """(path, permissions, resident kB) of each mapping in the text of /proc/PID/smaps; an anonymous
+    mapping's path is empty, the kernel's own are bracketed (`[heap]`, `[stack]`)."""
+    mapping = None
     for line in text.splitlines():
         fields = line.split()
         if not fields:
             continue
         if "-" in fields[0] and len(fields) >= 5 and not fields[0].endswith(":"):
-            path = " ".join(fields[5:]).removesuffix(" (deleted)")
-            kind = kind_of(path, fields[1], executable)
-        elif fields[0] == "Rss:" and kind is not None:
-            totals[kind] += int(fields[1])
+            mapping = (" ".join(fields[5:]).removesuffix(" (deleted)"), fields[1])
+        elif fields[0] == "Rss:" and mapping is not None:
+            yield (*mapping, int(fields[1]))
+
+
+def parse_smaps(text: str, executable: str) -> dict[str, int]:
+    """Resident kB per kind in the text of /proc/PID/smaps."""
+    totals = dict.fromkeys(KINDS, 0)
+    for path, permissions, rss in resident_mappings(text):
+        totals[kind_of(path, permissions, executable)] += rss
     return totals
 
 
@@ -74,9 +82,7 @@ def by_mapping(pid: int) -> dict[str, int]:
     """Resident kB per kind of the running process `pid`, plus its `VmHWM` (peak) as `peak`."""
     executable = os.readlink(f"/proc/{pid}/exe")
     totals = parse_smaps(Path(f"/proc/{pid}/smaps").read_text(), executable)
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            totals["peak"] = int(line.split()[1])
+    totals["peak"] = status_kb(pid)
     return totals
 
 

@@ -137,14 +137,10 @@ def rss_kb(pid: int) -> int:
 
 def heap_kb(pid: int) -> int:
     """How much of the process's `[heap]` (glibc's main arena, where freed large blocks stay) is resident."""
-    total, in_heap = 0, False
-    with open(f"/proc/{pid}/smaps") as f:
-        for line in f:
-            if line[:1] in "0123456789abcdef" and "-" in line.split(" ", 1)[0]:
-                in_heap = line.rstrip().endswith("[heap]")
-            elif in_heap and line.startswith("Rss:"):
-                total += int(line.split()[1])
-    return total
+    from benchmarks.mappings import resident_mappings
+
+    smaps = Path(f"/proc/{pid}/smaps").read_text()
+    return sum(rss for path, _, rss in resident_mappings(smaps) if path == "[heap]")
 
 
 def soak(function, mix: Mix, invokes: int, sample_every: int, say: Callable[[str], None] = print) -> dict:
@@ -205,20 +201,13 @@ def figures(samples: list[tuple[int, int]], after_big: list[dict]) -> dict:
 
 def run_variant(variant, mix: Mix, invokes: int, sample_every: int, say: Callable[[str], None]) -> dict:
     """Prepare `variant` for the soak handler and soak one warm environment of it."""
+    from benchmarks.harness import make_function
     from benchmarks.workloads import Workload
-    from lambda_native.emulator import Function
 
     workload = Workload("soak", "echoes each event back")
     prepared = variant.prepare(workload)
     say(f"soak: {variant.name}, {invokes:,} invokes")
-    with Function(
-        prepared.task_dir,
-        command=prepared.command,
-        handler=workload.handler,
-        timeout=30.0,
-        memory=MEMORY_MB,
-        env=prepared.env,
-    ) as function:
+    with make_function(prepared, workload, MEMORY_MB, None) as function:
         return soak(function, mix, invokes, sample_every, say)
 
 

@@ -41,7 +41,13 @@ def test_a_runtime_that_sleeps_before_next_is_measured_at_least_that_long():
 
 def test_warm_invokes_report_round_trips_cpu_time_and_a_rate():
     workload = WORKLOADS["hello"]
-    warm = harness.warm_invokes(SlowVariant().prepare(workload), workload, workload.event(), 20, 128, None)
+    runtime = harness.WarmRuntime(SlowVariant().prepare(workload), workload, workload.event(), 128, None)
+    try:
+        for _ in range(20):
+            runtime.invoke()
+        warm = runtime.figures()
+    finally:
+        runtime.close()
     assert warm["invokes"] == 20
     assert warm["round_trip_us"]["n"] == 20
     assert 0 < warm["round_trip_us"]["min"] <= warm["round_trip_us"]["p99"]
