@@ -427,12 +427,11 @@ class Environment:
 
     def _on_init_timeout(self) -> None:
         self._init_timer = None
-        if self._init_waiter is not None and self.proc is not None:
-            self.proc.kill_tree()  # `init()` then reports the exit
-        if self.invocations and self.proc is not None:
-            for inv in self.invocations.values():
-                inv.kill_reason = "timeout"
-            self.proc.kill_tree()
+        if self.proc is None or (self._init_waiter is None and not self.invocations):
+            return
+        for inv in self.invocations.values():
+            inv.kill_reason = "timeout"
+        self.proc.kill_tree()  # `init()` and the invokes waiting on it then report the exit
 
     def _kill_if(self, proc: RuntimeProcess | None) -> None:
         if proc is not None and proc is self.proc:
