@@ -83,10 +83,9 @@ def require_patched(patched: str | None) -> None:
         )
 
 
-def finish(dist: str, arch: Arch, cross, python_path: list[str], work: str) -> cross_dist.Retargeted:
+def finish(dist: str, arch: Arch, cross, python_path: list[str], work: str) -> None:
     """Swap the host's extension modules and libraries in `dist` for aarch64 ones, then check every file."""
     wheels = os.path.join(work, "wheels-" + arch.lambda_name)
     support = support_libraries(cache_dir())
-    done = cross_dist.retarget(dist, arch, cross, python_path, wheels, [support])
+    cross_dist.retarget(dist, arch, cross, python_path, wheels, [support])
     cross_dist.check_machine(dist, arch)
-    return done

@@ -94,16 +94,16 @@ def is_extension_module(dist: str, path: str) -> bool:
     return name.endswith(".so") and not (os.path.dirname(path) == dist and name.startswith("lib"))
 
 
-def owning_distribution(relative_dir: str, stem: str, search_path: list[str]) -> tuple[str, str, str] | None:
-    """(distribution name, version, the host file) for the package file `relative_dir/stem.*.so` found on
-    `search_path`, or None."""
+def owning_distribution(relative_dir: str, stem: str, search_path: list[str]) -> tuple[str, str] | None:
+    """(distribution name, version) of the package file `relative_dir/stem.*.so` found on `search_path`,
+    or None."""
     for site in search_path:
         pattern = os.path.join(site, relative_dir, stem + ".*so")
         for host_file in sorted(glob.glob(pattern)):
             wanted = os.path.relpath(host_file, site).replace(os.sep, "/")
             for dist in metadata.distributions(path=[site]):
                 if any(str(entry) == wanted for entry in dist.files or ()):
-                    return dist.metadata["Name"], dist.version, host_file
+                    return dist.metadata["Name"], dist.version
     return None
 
 
@@ -164,7 +164,7 @@ class Retargeter:
                 f"{self.arch.lambda_name} build of it was found (not in the cross-built standard library, "
                 "and not part of an installed package whose wheel could be fetched)"
             )
-        dist_name, version, _ = owner
+        dist_name, version = owner
         unpacked = self.unpack_wheel(dist_name, version)
         found = target_file(unpacked, relative_dir, stem, self.arch.elf_machine)
         if found is None:

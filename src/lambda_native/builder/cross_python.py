@@ -61,13 +61,11 @@ CONFIGURE_CACHE = ("ac_cv_file__dev_ptmx=yes", "ac_cv_file__dev_ptc=no", "ac_cv_
 class CrossPython:
     """A finished aarch64 CPython in `root`: what Nuitka compiles against and what the dist ships."""
 
-    __slots__ = ("include", "ldflags", "lib", "lib_dynload", "libpython", "root", "version")
+    __slots__ = ("include", "ldflags", "lib", "lib_dynload", "libpython")
 
     def __init__(self, root: str) -> None:
         with open(os.path.join(root, MANIFEST), encoding="utf-8") as f:
             manifest = json.load(f)
-        self.root = root
-        self.version = manifest["version"]
         self.include = os.path.join(root, manifest["include"])
         self.libpython = os.path.join(root, manifest["libpython"])
         self.lib = os.path.join(root, "lib")  # libraries to link with and to ship

@@ -39,11 +39,11 @@ def host_cpu() -> str:
     return {"arm64": "aarch64", "amd64": "x86_64"}.get(platform.machine(), platform.machine())
 
 
-def find_qemu(cpu: str, path: str | None = None) -> str | None:
+def find_qemu(cpu: str) -> str | None:
     """qemu's user-mode emulator for `cpu` on PATH: qemu-CPU-static (Debian's qemu-user-static) or
     qemu-CPU (qemu-user)."""
     for name in (f"qemu-{cpu}-static", f"qemu-{cpu}"):
-        found = shutil.which(name, path=path)
+        found = shutil.which(name)
         if found:
             return found
     return None
