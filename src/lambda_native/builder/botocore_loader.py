@@ -25,8 +25,9 @@ the table says (`check_shipped`).
 
 from __future__ import annotations
 
-import json
 import os
+
+from lambda_native.builder.anti_bloat import anti_bloat_entry
 
 LOADERS = os.path.join("botocore", "loaders.py")
 # The packages whose `data` folder botocore's Loader searches: its own, and boto3's (which boto3's
@@ -180,14 +181,11 @@ def config(python_path: list[str]) -> str:
         return ""
     table = listings(python_path) if WALK_ANCHOR in replacements else {}
     appended = APPENDED.format(listings=repr(table), extensions=repr(EXTENSIONS))
-    pairs = ", ".join(f"{json.dumps(old)}: {json.dumps(new)}" for old, new in replacements.items())
-    return (
-        "- module-name: 'botocore.loaders'\n"
-        "  anti-bloat:\n"
-        "    - description: 'lambda-native: models parsed by orjson, shipped data folders listed at build "
-        "time'\n"
-        f"      replacements_plain: {{{pairs}}}\n"
-        f"      append_plain: {json.dumps(appended)}\n"
+    return anti_bloat_entry(
+        "botocore.loaders",
+        "models parsed by orjson, shipped data folders listed at build time",
+        replacements,
+        appended,
     )
 
 

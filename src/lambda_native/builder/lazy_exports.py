@@ -16,8 +16,9 @@ defines `__getattr__`, uses a re-exported name itself, or re-exports nothing.
 from __future__ import annotations
 
 import ast
-import json
 import os
+
+from lambda_native.builder.anti_bloat import anti_bloat_entry
 
 # Packages whose `__init__` only re-exports what its submodules define: importing one submodule later
 # changes nothing but when its body runs.
@@ -120,15 +121,13 @@ def config(python_path: list[str], packages: tuple[str, ...] = LAZY_PACKAGES) ->
             lazy = lazy_init(package, file.read())
         if lazy is None:
             continue
-        replacements = ", ".join(f"{json.dumps(text)}: {json.dumps('')}" for text in lazy.removed)
-        depends = "".join(f"        - {json.dumps(module)}\n" for module in lazy.submodules)
         entries.append(
-            f"- module-name: {json.dumps(package)}\n"
-            "  anti-bloat:\n"
-            "    - description: 'lambda-native: re-exports load on first use (lazy_exports.py)'\n"
-            f"      replacements_plain: {{{replacements}}}\n"
-            f"      append_plain: {json.dumps(lazy.appended)}\n"
-            "  implicit-imports:\n"
-            f"    - depends:\n{depends}"
+            anti_bloat_entry(
+                package,
+                "re-exports load on first use (lazy_exports.py)",
+                dict.fromkeys(lazy.removed, ""),
+                lazy.appended,
+                lazy.submodules,
+            )
         )
     return "".join(entries)

@@ -20,9 +20,9 @@ anywhere else, or when the module defines `__getattr__`; `notes` says so.
 from __future__ import annotations
 
 import ast
-import json
 import os
 
+from lambda_native.builder.anti_bloat import anti_bloat_entry
 from lambda_native.builder.lazy_exports import GETATTR, absolute
 
 # Module -> the modules whose top-level `from ... import` it makes when a function first needs them.
@@ -218,20 +218,14 @@ def config(python_path: list[str], modules: dict[str, tuple[str, ...]] = LAZY_IM
     for module, _, lazy in _changes(python_path, modules):
         if lazy is None:
             continue
-        replacements = "".join(
-            f"        ? {json.dumps(old)}\n        : {json.dumps(new)}\n"
-            for old, new in lazy.replacements.items()
-        )
-        depends = "".join(f"        - {json.dumps(name)}\n" for name in lazy.modules)
         entries.append(
-            f"- module-name: {json.dumps(module)}\n"
-            "  anti-bloat:\n"
-            "    - description: 'lambda-native: imports only functions use are made when one runs "
-            "(lazy_imports.py)'\n"
-            f"      replacements_plain:\n{replacements}"
-            f"      append_plain: {json.dumps(lazy.appended)}\n"
-            "  implicit-imports:\n"
-            f"    - depends:\n{depends}"
+            anti_bloat_entry(
+                module,
+                "imports only functions use are made when one runs (lazy_imports.py)",
+                lazy.replacements,
+                lazy.appended,
+                lazy.modules,
+            )
         )
     return "".join(entries)
 
