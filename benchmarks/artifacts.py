@@ -9,7 +9,6 @@ artifacts are made in a temporary folder and renamed into place when complete.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -122,20 +121,3 @@ def zip_sizes(zip_path: Path) -> tuple[int, int]:
     with zipfile.ZipFile(zip_path) as archive:
         unzipped = sum(info.file_size for info in archive.infolist())
     return zip_path.stat().st_size, unzipped
-
-
-def drop_page_cache(folder: Path) -> None:
-    """Write back every file under `folder` and drop it from the page cache, so the next start reads it
-    from disk, as a new sandbox reads its code.
-
-    How a file was last written decides how the kernel caches it: unpacking a zip writes large folios, a
-    page fault maps a whole folio, and peak RSS then moved by up to ~2 MB between two copies of the same
-    task folder. Dropped, every variant's files come back through the same readahead.
-    """
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(fd)

@@ -129,14 +129,14 @@ def print_times(samples: list[dict], runs: int) -> None:
 
 def print_memory(workload, variants: list[str]) -> None:
     """Memory by mapping after one cold start of each variant of `workload`."""
-    from benchmarks.artifacts import drop_page_cache
     from benchmarks.mappings import after_first_response, table
     from benchmarks.variants import VARIANTS
+    from lambda_native.emulator.package import drop_from_page_cache
 
     columns = {}
     for name in variants:
         prepared = VARIANTS[name].prepare(workload)
-        drop_page_cache(prepared.task_dir)  # read from disk, as the suite measures it
+        drop_from_page_cache(prepared.task_dir)  # read from disk, as the suite measures it
         columns[name] = after_first_response(prepared, workload)
     print()
     print(table(columns))

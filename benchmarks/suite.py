@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 
 from benchmarks import harness
-from benchmarks.artifacts import PrepareError, drop_page_cache
+from benchmarks.artifacts import PrepareError
 from benchmarks.chart import write_chart
 from benchmarks.machine import git_state, machine_info
 from benchmarks.pinning import choose_placement, pin_harness
@@ -23,6 +23,7 @@ from benchmarks.schema import COLD_FIGURES, SCHEMA_ID
 from benchmarks.stats import PERCENTILE_DEFINITION, paired_ratios, summarize
 from benchmarks.variants import Prepared, Variant
 from benchmarks.workloads import Workload
+from lambda_native.emulator.package import drop_from_page_cache
 
 # Lambda's smallest memory size; the emulator reports Max Memory Used against it.
 MEMORY_MB = 128
@@ -89,7 +90,7 @@ def prepare(cells: Iterable[Cell], say: Callable[[str], None]) -> list[Cell]:
         try:
             cell.prepared = cell.variant.prepare(cell.workload)
             cell.event = cell.workload.event()
-            drop_page_cache(cell.prepared.task_dir)
+            drop_from_page_cache(cell.prepared.task_dir)
         except PrepareError as exc:
             cell.fail(f"prepare: {exc}")
             continue

@@ -95,13 +95,3 @@ def test_each_functions_requirements_keep_their_own_install(tmp_path, monkeypatc
     assert all(folder.is_dir() for folder in folders)
     again = artifacts.install_requirements(tmp_path / "first" / "requirements.txt", tmp_path / "work")
     assert again == folders[0] and len(made) == 2  # reused, not installed again
-
-
-def test_dropping_a_folder_from_the_page_cache_keeps_every_file_as_it_was(tmp_path):
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "mod.so").write_bytes(bytes(range(256)) * 4096)
-    (tmp_path / "bootstrap").write_bytes(b"\x7fELF" + b"\x00" * 100)
-    (tmp_path / "link").symlink_to(tmp_path / "bootstrap")
-    artifacts.drop_page_cache(tmp_path)
-    assert (tmp_path / "pkg" / "mod.so").read_bytes() == bytes(range(256)) * 4096
-    assert (tmp_path / "link").read_bytes()[:4] == b"\x7fELF"

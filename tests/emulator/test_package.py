@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lambda_native.emulator import Function, PackageError
-from lambda_native.emulator.package import open_package
+from lambda_native.emulator.package import drop_from_page_cache, extract_zip, open_package
 
 from .conftest import SH_RUNTIME
 
@@ -153,3 +153,56 @@ def test_a_zip_with_a_command_needs_no_bootstrap(tmp_path):
 def test_unknown_command(tmp_path):
     with pytest.raises(PackageError, match="command not found or not executable: no-such-program-here"):
         open_package(tmp_path, ["no-such-program-here"])
+
+
+def _pages_in_page_cache(path: Path) -> int:
+    """How many of the file's pages the page cache holds (`mincore` on a mapping that reads none of them)."""
+    import ctypes
+    import mmap
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mincore.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p)
+    size = path.stat().st_size
+    vector = ctypes.create_string_buffer((size + mmap.PAGESIZE - 1) // mmap.PAGESIZE)
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), size, access=mmap.ACCESS_COPY) as mapped:
+        first = ctypes.c_char.from_buffer(mapped)
+        status = libc.mincore(ctypes.addressof(first), size, vector)
+        del first  # the mapping cannot close while ctypes holds it
+    if status != 0:
+        raise OSError(ctypes.get_errno(), "mincore")
+    return sum(byte & 1 for byte in vector.raw)
+
+
+def _skip_where_nothing_can_be_dropped(folder: Path) -> None:
+    probe = folder / "probe.bin"
+    with open(probe, "wb") as f:
+        f.write(os.urandom(1 << 16))
+        f.flush()
+        os.fdatasync(f.fileno())
+        os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    if _pages_in_page_cache(probe) != 0:
+        pytest.skip("this file system keeps files in memory (tmpfs): nothing to drop")
+    probe.unlink()
+
+
+def test_an_unzipped_function_is_read_from_disk_as_in_a_lambda_sandbox(tmp_path):
+    _skip_where_nothing_can_be_dropped(tmp_path)
+    data = os.urandom(1 << 20)
+    zip_path = make_zip(tmp_path / "function.zip", [("bootstrap", data, stat.S_IFREG | 0o755)])
+    extract_zip(zip_path, tmp_path / "task")
+    assert _pages_in_page_cache(tmp_path / "task" / "bootstrap") == 0
+    assert (tmp_path / "task" / "bootstrap").read_bytes() == data
+    assert _pages_in_page_cache(tmp_path / "task" / "bootstrap") > 0  # read: cached again
+
+
+def test_dropping_a_folder_from_the_page_cache_keeps_every_file_as_it_was(tmp_path):
+    _skip_where_nothing_can_be_dropped(tmp_path)
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.so").write_bytes(bytes(range(256)) * 4096)
+    (tmp_path / "bootstrap").write_bytes(b"\x7fELF" + b"\x00" * 100)
+    (tmp_path / "link").symlink_to(tmp_path / "bootstrap")
+    assert _pages_in_page_cache(tmp_path / "pkg" / "mod.so") > 0
+    drop_from_page_cache(tmp_path)
+    assert _pages_in_page_cache(tmp_path / "pkg" / "mod.so") == 0
+    assert (tmp_path / "pkg" / "mod.so").read_bytes() == bytes(range(256)) * 4096
+    assert (tmp_path / "link").read_bytes()[:4] == b"\x7fELF"

@@ -13,6 +13,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+from pathlib import Path
 
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
 """Lambda's limit on a function's unzipped size (code and layers)."""
@@ -118,7 +119,8 @@ def _check_bootstrap_file(bootstrap: str, folder: str) -> None:
 def extract_zip(
     zip_path: str | os.PathLike, target: str | os.PathLike, *, need_bootstrap: bool = True
 ) -> None:
-    """Extract `zip_path` into `target` as Lambda unpacks a function, keeping each entry's unix permissions.
+    """Extract `zip_path` into `target` as Lambda unpacks a function, keeping each entry's unix permissions
+    and leaving no page of it in the page cache (`drop_from_page_cache`).
 
     `zipfile` alone drops the modes (and with them `bootstrap`'s execute bit). Anything unsafe is refused
     with a `PackageError`: entries escaping `target`, links, special files, more than Lambda's unzipped
@@ -146,6 +148,25 @@ def extract_zip(
                 shutil.copyfileobj(src, out, 1024 * 1024)
             mode = _unix_mode(info)
             os.chmod(dest, stat.S_IMODE(mode) if mode else 0o644)
+    drop_from_page_cache(root)
+
+
+def drop_from_page_cache(folder: str | os.PathLike) -> None:
+    """Write out every file under `folder` and drop its pages from the page cache, so the next start reads
+    it from disk, as a Lambda sandbox reads its code (no process there wrote `bootstrap`).
+
+    How a file was last written decides how the kernel caches it: unpacking writes large folios, a fault on
+    a mapped file maps more of a large folio, and the same native hello `bootstrap` peaked at 11.8 MB right
+    after unzipping against 10.6 MB read back from disk. Dropped, every start's files come back through the
+    same readahead. Costs ~10 ms for a hello function's 33 files.
+    """
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file() and not p.is_symlink()):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
 
 
 def _unix_mode(info: zipfile.ZipInfo) -> int:
