@@ -273,7 +273,7 @@ def test_an_arm64_host_builds_arm64_natively_with_zig_for_aarch64(monkeypatch):
     assert arch.host_arch() is ARM64
     monkeypatch.setattr(toolchain, "host_glibc", lambda: (2, 36))
     tools = choose_toolchain(TARGETS["al2023"], ARM64.triple_cpu)
-    assert tools.env["LDFLAGS"] == "-target aarch64-linux-gnu.2.34"
+    assert tools.env["LDFLAGS"] == "-target aarch64-linux-gnu.2.34 -Wl,--gc-sections"
 
 
 def test_an_arm64_host_cannot_build_x86_64_and_says_where_to(monkeypatch, tmp_path):

@@ -21,9 +21,18 @@ def test_a_host_newer_than_the_target_builds_with_zig_pinned_to_its_glibc():
         pytest.skip("the host glibc is not newer than al2023's")
     tools = choose_toolchain(TARGETS["al2023"])
     assert tools.nuitka_options == ["--zig"]
-    assert tools.env["LDFLAGS"] == "-target x86_64-linux-gnu.2.34"
-    assert tools.env["CFLAGS"].startswith("-target x86_64-linux-gnu.2.34")
+    assert tools.env["LDFLAGS"] == "-target x86_64-linux-gnu.2.34 -Wl,--gc-sections"
+    assert tools.env["CFLAGS"].startswith("-target x86_64-linux-gnu.2.34 -ffunction-sections -fdata-sections")
     assert os.path.basename(tools.compiler) == "zig"
+
+
+def test_the_host_compiler_also_drops_unreached_code(monkeypatch):
+    from lambda_native.builder import toolchain
+
+    monkeypatch.setattr(toolchain, "host_glibc", lambda: (2, 34))
+    tools = choose_toolchain(TARGETS["al2023"])
+    assert tools.nuitka_options == []
+    assert tools.env == {"CFLAGS": "-ffunction-sections -fdata-sections", "LDFLAGS": "-Wl,--gc-sections"}
 
 
 def test_no_compiler_on_an_empty_path(tmp_path, monkeypatch):
