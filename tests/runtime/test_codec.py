@@ -15,6 +15,8 @@ import pytest
 
 from lambda_native.runtime import codec
 
+from ..support.exactness_module import exactness_module
+
 simplejson = pytest.importorskip("simplejson")
 
 
@@ -36,11 +38,19 @@ def same_values(ours: bytes, theirs: str) -> bool:
     return repr(simplejson.loads(ours, **parse)) == repr(simplejson.loads(theirs, **parse))
 
 
-@pytest.fixture(autouse=True, params=["_json", "orjson"])
+@pytest.fixture(autouse=True, params=["_json", "orjson", "orjson+C"])
 def codec_path(request, monkeypatch):
-    """Run every test on both paths: the standard library's C codec (cold) and orjson (once it has paid)."""
-    if request.param == "orjson":
+    """Run every test on each path: the standard library's C codec (cold) and orjson (once it has paid),
+    whose checks are the codec's Python ones or, as in a native bootstrap, builder/exactness.c's."""
+    if request.param.startswith("orjson"):
         monkeypatch.setattr(codec, "_orjson", codec._orjson or codec._load())
+        if request.param == "orjson+C":
+            module = exactness_module()
+            monkeypatch.setattr(codec, "_inexact", module.inexact)
+            monkeypatch.setattr(codec, "_shape", module.shape)
+        else:
+            monkeypatch.setattr(codec, "_inexact", codec._python_inexact)
+            monkeypatch.setattr(codec, "_shape", codec._python_shape)
     else:
         monkeypatch.setattr(codec, "_orjson", None)
         monkeypatch.setattr(codec, "_light_bytes", 0)
@@ -48,10 +58,11 @@ def codec_path(request, monkeypatch):
 
 
 def test_light_path_hands_over_to_orjson_once_it_pays(monkeypatch, codec_path):
-    if codec_path == "orjson":
+    if codec_path != "_json":
         pytest.skip("starts on the _json path")
     monkeypatch.setattr(codec, "ORJSON_AFTER_BYTES", 100)
-    monkeypatch.setattr(codec, "_load", lambda: loaded.append(1) or __import__("orjson"))
+    load = codec._load
+    monkeypatch.setattr(codec, "_load", lambda: loaded.append(1) or load())
     loaded = []
     assert codec.loads(b'{"a": 1}') == {"a": 1}
     assert codec.dumps({"b": "x" * 40}) == b'{"b":"' + b"x" * 40 + b'"}'

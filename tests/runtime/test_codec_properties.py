@@ -1,10 +1,11 @@
 """The codec against simplejson (the official client's JSON) on thousands of generated values and inputs.
 
-Both of the codec's paths are checked: the standard library's C codec (a function's first megabytes) and
-orjson (after that). Values must agree as simplejson reads them back; a refusal by one must be a refusal by
-the other. Integers at and beyond 64 bits, NaN and the infinities, -0.0, lone surrogates, Decimals,
-namedtuples, tuples, bytes and non-string keys are drawn on purpose: they are where orjson and simplejson
-part ways. Examples the generator once found that broke the codec stay as `@example`s.
+Each of the codec's paths is checked: the standard library's C codec (a function's first megabytes) and
+orjson (after that), with its checks in Python or, as in a native bootstrap, in builder/exactness.c.
+Values must agree as simplejson reads them back; a refusal by one must be a refusal by the other.
+Integers at and beyond 64 bits, NaN and the infinities, -0.0, lone surrogates, Decimals, namedtuples,
+tuples, bytes and non-string keys are drawn on purpose: they are where orjson and simplejson part ways.
+Examples the generator once found that broke the codec stay as `@example`s.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from hypothesis import strategies as st
 
 from lambda_native.runtime import codec
 
+from ..support.exactness_module import exactness_module
 from .test_codec import official
 
-paths = st.sampled_from(("_json", "orjson"))
+paths = st.sampled_from(("_json", "orjson", "orjson+C"))
 MANY = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 BOUNDARIES = [2**53, 2**63 - 1, 2**63, 2**64 - 1, 2**64, -(2**63), -(2**63) - 1, -(2**64), 10**19, -(10**19)]
@@ -69,16 +71,20 @@ results = st.recursive(
 
 @contextlib.contextmanager
 def codec_path(path: str):
-    """The codec as it runs before orjson pays (`_json`) or after (`orjson`)."""
-    saved = codec._orjson, codec._light_bytes
-    if path == "orjson":
-        codec._orjson = codec._orjson or codec._load()
-    else:
+    """The codec as it runs before orjson pays (`_json`) or after, checking values in Python (`orjson`) or
+    with builder/exactness.c as a native bootstrap does (`orjson+C`)."""
+    codec._orjson or codec._load()
+    saved = codec._orjson, codec._light_bytes, codec._inexact, codec._shape
+    if path == "_json":
         codec._orjson, codec._light_bytes = None, 0
+    elif path == "orjson+C":
+        codec._inexact, codec._shape = exactness_module().inexact, exactness_module().shape
+    else:
+        codec._inexact, codec._shape = codec._python_inexact, codec._python_shape
     try:
         yield
     finally:
-        codec._orjson, codec._light_bytes = saved
+        codec._orjson, codec._light_bytes, codec._inexact, codec._shape = saved
 
 
 def outcome(function, *args) -> tuple[str, str]:
@@ -99,6 +105,8 @@ def read_back(encoded: bytes | str) -> str:
 @given(path=paths, value=results)
 @example(path="orjson", value={"n": float("nan"), "big": 2**64, "neg": -(2**63) - 1, "s": "\ud800"})
 @example(path="orjson", value=[Point(1, float("inf")), (1, 2), {2.5: b"x", None: decimal.Decimal("-0.00")}])
+@example(path="orjson+C", value={"n": float("nan"), "big": 2**64, "neg": -(2**63) - 1, "s": "\ud800"})
+@example(path="orjson+C", value=[Point(1, float("inf")), (1, 2), {2.5: b"x", None: decimal.Decimal("-0.00")}])
 def test_dumps_agrees_with_the_official_encoder(path, value):
     with codec_path(path):
         ours = outcome(codec.dumps, value)
@@ -140,6 +148,7 @@ def encoded_documents():
     document=b'{"a": [18446744073709551616, -18446744073709551617], "b": "0000000000000000000000"}',
 )
 @example(path="orjson", document=b'[1e400, -1e400, 1e-400, "\\ud800", NaN]')
+@example(path="orjson+C", document=b'{"a": [{"b": [18446744073709551616]}], "c": -9223372036854775809}')
 @example(path="_json", document=b"\xef\xbb\xbf[1]")
 def test_loads_agrees_with_simplejson_on_documents(path, document):
     assert_reads_as_simplejson(path, document)

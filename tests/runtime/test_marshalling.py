@@ -188,3 +188,18 @@ def test_ours_emits_non_ascii_as_utf8(impl, shared):
     """The official client escapes it unless AWS_EXECUTION_ENV names python3.12+; ours never does."""
     reply = _result(shared, impl, "unicode")
     assert "£1.00".encode() in reply.body and "☃".encode() in reply.body
+
+
+@pytest.mark.parametrize("impl", OURS_AND_NATIVE)
+def test_values_stay_exact_once_orjson_takes_over(impl, launch):
+    """After 4 MB the codec moves to orjson, whose checks run in C in a native bootstrap: integers beyond
+    64 bits (which orjson reads as floats) and a NaN result (which it writes as null) stay exact."""
+    api, _ = launch(impl, "echo.with_checks")
+    assert json.loads(invoke(api, {"blob": "y" * 5_000_000}).body)["event"]["blob"] == "y" * 5_000_000
+    raw = b'{"big": 18446744073709551616, "neg": -9223372036854775809, "max": 18446744073709551615, "f": 1.5}'
+    reply = json.loads(invoke(api, raw).body)
+    assert reply["event"] == {"big": 2**64, "neg": -(2**63) - 1, "max": 2**64 - 1, "f": 1.5}
+    assert math.isnan(reply["nan"])
+    assert reply["checks"] == (
+        "_lambda_native_exactness" if impl == "native" else "lambda_native.runtime.codec"
+    )

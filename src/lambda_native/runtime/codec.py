@@ -9,8 +9,9 @@ one with 1 MB events loads it on a warm invoke, not on its cold start. Whichever
 the same: where orjson would differ from simplejson is decided value by value (an integer token beyond 64
 bits, which orjson reads as a float; a NaN or infinity, which it writes as null; an enum member, UUID or
 namedtuple, which it writes where simplejson refuses or writes an object), and only then does the whole
-document go to the exact path. The runtime's own small documents (error documents, X-Ray causes, JSON log
-lines) always use `_json`.
+document go to the exact path. A native bootstrap makes those checks in C (builder/exactness.c), a pass
+over the value where Python takes ~0.6 ms per 1 MB event. The runtime's own small documents (error
+documents, X-Ray causes, JSON log lines) always use `_json`.
 
 Events are read as simplejson's `loads` reads them: `NaN` and `Infinity` tokens refused, a leading
 byte-order mark skipped, integers of any size exact, errors worded alike (Python's json words a few
@@ -35,6 +36,11 @@ _DUMPS_OPTIONS = 0
 ORJSON_AFTER_BYTES = 4 << 20
 _light_bytes = 0
 _scanner = _encoder = _log_encoder = _encode_string = _encode_ascii = None
+# The questions asked of a value before orjson reads or writes it (`_python_inexact`, `_python_shape`), set
+# by `_load`: answered by the `_lambda_native_exactness` module where a native bootstrap has it, else here.
+_inexact = _shape = None
+# What `_shape` answers: some value is not an exact JSON built-in; all are; all are, a float maybe not finite.
+_OTHER, _PLAIN, _MAYBE_NOT_FINITE = 0, 1, 2
 _INT64_MIN, _UINT64_MAX = -(1 << 63), (1 << 64) - 1
 
 
@@ -47,9 +53,14 @@ class EncodeError(ValueError):
 
 
 def _load():
-    global _orjson, _DUMPS_OPTIONS
+    global _orjson, _DUMPS_OPTIONS, _inexact, _shape
     import orjson
 
+    try:  # builder/exactness.c, compiled into a native bootstrap: the same answers in a pass of C
+        from _lambda_native_exactness import inexact, shape
+    except ImportError:
+        inexact, shape = _python_inexact, _python_shape
+    _inexact, _shape = inexact, shape
     # Responses keep simplejson's refusals: datetimes and dataclasses go to `_default`, which rejects them.
     _DUMPS_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
     _orjson = orjson
@@ -126,8 +137,8 @@ def _light_loads(text: str) -> object:
 _INEXACT_FLOAT = float(1 << 63)
 
 
-def _orjson_read_exactly(value: object) -> bool:
-    """Whether orjson's result `value` holds no float that may have been an integer token beyond 64 bits.
+def _python_inexact(value: object) -> bool:
+    """Whether orjson's result `value` holds a float that may have been an integer token beyond 64 bits.
 
     Decided per value, on the result rather than the bytes (a digit run inside a string costs nothing): the
     tree is walked a level at a time by `gc.get_referents`, whose C loop, with the set of each level's
@@ -141,9 +152,9 @@ def _orjson_read_exactly(value: object) -> bool:
         if float in set(map(type, level)):
             for item in level:
                 if type(item) is float and not -_INEXACT_FLOAT < item < _INEXACT_FLOAT:
-                    return False
+                    return True
         level = get_referents(*level)
-    return True
+    return False
 
 
 def loads(data: bytes) -> object:
@@ -163,7 +174,7 @@ def loads(data: bytes) -> object:
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
         return _exact_loads(data)
-    return value if _orjson_read_exactly(value) else _exact_loads(data)
+    return _exact_loads(data) if _inexact(value) else value
 
 
 # A byte-order mark that simplejson skips at the start of a document, as text and as UTF-8 read as Latin-1.
@@ -233,12 +244,8 @@ def dumps(obj: object) -> bytes:
     else, and any plain float that may not be finite, is checked value by value first, and what orjson would
     get wrong goes to `_exact`.
     """
-    try:
-        shape = marshal.dumps(obj)  # C-speed proof that `obj` holds only exact built-in types
-    except ValueError:
-        shape = None
     if _light(0):
-        if shape is None:
+        if _python_shape(obj) == _OTHER:
             return _exact(obj)
         try:
             out = "".join(_encoder(obj, 0)).encode()
@@ -247,7 +254,8 @@ def dumps(obj: object) -> bytes:
         _light(len(out))
         return out
     orjson = _orjson or _load()
-    if shape is None and _needs_exact(obj):
+    shape = _shape(obj)
+    if shape == _OTHER and _needs_exact(obj):
         return _exact(obj)
     try:
         out = orjson.dumps(obj, default=_default, option=_DUMPS_OPTIONS)
@@ -255,19 +263,25 @@ def dumps(obj: object) -> bytes:
         if exc.__cause__ is not None:  # raised by `_default`
             raise EncodeError(str(exc.__cause__)) from None
         return _exact(obj)  # non-str keys, >64-bit integers, lone surrogates, deep nesting, cycles
-    if shape is not None and _maybe_not_finite(shape) and b"null" in out and _needs_exact(obj):
+    if shape == _MAYBE_NOT_FINITE and b"null" in out and _needs_exact(obj):
         return _exact(obj)
     return out
 
 
-def _maybe_not_finite(shape: bytes) -> bool:
-    """Whether `marshal.dumps` output may hold a NaN or an infinity, which orjson writes as null.
+def _python_shape(obj: object) -> int:
+    """`_OTHER` unless `obj` holds only exact built-in types (`marshal.dumps` as a C-speed proof), else
+    `_MAYBE_NOT_FINITE` if some float in it may be a NaN or an infinity, which orjson writes as null, else
+    `_PLAIN`.
 
     marshal writes each float as 8 little-endian IEEE bytes, whose last is 0x7f or 0xff exactly when the
     exponent is all ones (NaN, infinity); UTF-8 text never holds 0xff and holds 0x7f only as DEL. Without
     either byte (a memchr each) no float in the value can be NaN or infinite.
     """
-    return b"\x7f" in shape or b"\xff" in shape
+    try:
+        shape = marshal.dumps(obj)
+    except ValueError:
+        return _OTHER
+    return _MAYBE_NOT_FINITE if b"\x7f" in shape or b"\xff" in shape else _PLAIN
 
 
 def _needs_exact(obj: object) -> bool:

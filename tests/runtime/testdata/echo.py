@@ -19,3 +19,11 @@ def with_context(event, context):
         "tenant_id": context.tenant_id,
         "has_time_left": context.get_remaining_time_in_millis() > 0,
     }
+
+
+def with_checks(event, context):
+    """The event back, a NaN, and what checks the codec's values once orjson took over: C natively."""
+    from lambda_native.runtime import codec
+
+    checks = codec._inexact
+    return {"event": event, "nan": float("nan"), "checks": None if checks is None else checks.__module__}
