@@ -232,6 +232,16 @@ def test_init_alone_starts_the_runtime_and_the_next_invoke_is_warm(python_runtim
         assert fn.init().ok and fn.invoke({"b": 2}).json()["event"] == {"b": 2}
 
 
+def test_init_alone_keeps_its_lines_and_the_next_invoke_shows_only_its_own():
+    runtime = f"echo initialising; exec {SH_RUNTIME / 'bootstrap'}"
+    with Function(["/bin/sh", "-c", runtime]) as fn:
+        init = fn.init()
+        assert init.ok and init.logs[0] == "initialising"
+        result = fn.invoke(b"{}")
+    assert result.ok and not result.cold
+    assert not set(init.logs) & set(result.logs), result.logs
+
+
 def test_init_alone_reports_the_init_error_the_first_invoke_would_get(python_runtime):
     with python_function(python_runtime, "no_such_module.handler") as fn:
         init = fn.init()

@@ -204,7 +204,9 @@ class Environment:
             init_ms = None
             if outcome is None and self.t_first_next_ns is not None:
                 init_ms = (self.t_first_next_ns - self.t_spawn_ns) / 1e6
-            return outcome, list(self._idle_logs), init_ms
+            logs = list(self._idle_logs)
+            self._idle_logs.clear()  # the init's lines are this result's, not the next invoke's
+            return outcome, logs, init_ms
 
     def _init_over(self, outcome: Outcome | int | None) -> None:
         """The init phase `init()` waits for is over: ready (None), failed, or exited (its status)."""
