@@ -93,6 +93,8 @@ class Environment:
         self.output: OutputCapture | None = None
         self.memory: TreeMemory | None = None
         self.init_error: Outcome | None = None
+        # The runtime exited during its init: an `/init/error` it sent just before may still be read.
+        self._died_initializing = False
         self.t_spawn_ns = 0
         self.t_first_next_ns: int | None = None
         self._exited: asyncio.Future | None = None
@@ -229,6 +231,7 @@ class Environment:
             inherit_path=self.package.inherit_path,
         )
         self.init_error = None
+        self._died_initializing = False
         self.t_first_next_ns = None
         self.t_spawn_ns = time.perf_counter_ns()
         try:
@@ -298,6 +301,9 @@ class Environment:
             self._answer_next(conn, head.t_ns)
             return None
         if kind == runtime_state.INIT_ERROR:
+            if self.proc is None and self._died_initializing:
+                # Sent before the runtime exited, read after: its init error all the same.
+                return InitErrorReader(conn, head.headers, self._on_init_error)
             refusal = self.state.init_error()
             if refusal is not None:
                 return Rejection(conn, refusal.status, refusal.body())
@@ -369,6 +375,7 @@ class Environment:
     def _on_exit(self) -> None:
         proc = self.proc
         was_ready = self.state.runtime == runtime_state.READY
+        self._died_initializing = self.state.runtime == runtime_state.INITIALIZING
         self.loop.remove_reader(proc.pidfd)
         os.close(proc.pidfd)
         returncode = proc.reap()
@@ -383,21 +390,34 @@ class Environment:
         self._sampler = self._init_timer = None
         self.api.close_parked()
         self._exited.set_result(returncode)
-        self._init_over(self.init_error or returncode)
         deadline = time.monotonic() + EXIT_SETTLE_S
+        self._settle_init(returncode, deadline, 0)
         for inv in list(self.invocations.values()):
             if not inv.future.done():
                 self._settle_exit(inv, returncode, was_ready, deadline, 0)
 
-    def _settle_exit(self, inv: Invocation, returncode: int, was_ready: bool, deadline: float, rounds: int):
-        """Judge an exit once what the runtime sent before dying has been read (its connections ended).
+    def _settling(self, deadline: float, rounds: int) -> bool:
+        """Whether the verdict on an exit must wait for what the runtime sent before dying to be read.
 
         A runtime may post `/init/error` or its response and exit at once: the exit can be seen before the
-        request is. So the verdict waits a few loop rounds and until the dead runtime's connections close.
+        request is. So a verdict waits a few loop rounds and until the dead runtime's connections close.
         """
+        return (rounds < 3 or bool(self.api.connections)) and time.monotonic() < deadline
+
+    def _settle_init(self, returncode: int, deadline: float, rounds: int) -> None:
+        """Give a waiting `init()` its verdict on an exit: the init error posted before it, else the exit."""
+        if self._init_waiter is None or self._init_waiter.done():
+            return
+        if self._settling(deadline, rounds):
+            self.loop.call_later(0.001, self._settle_init, returncode, deadline, rounds + 1)
+            return
+        self._init_over(self.init_error or returncode)
+
+    def _settle_exit(self, inv: Invocation, returncode: int, was_ready: bool, deadline: float, rounds: int):
+        """Judge an exit for `inv` once what the runtime sent before dying has been read (`_settling`)."""
         if inv.future.done():
             return
-        if (rounds < 3 or self.api.connections) and time.monotonic() < deadline:
+        if self._settling(deadline, rounds):
             self.loop.call_later(0.001, self._settle_exit, inv, returncode, was_ready, deadline, rounds + 1)
             return
         queued = self.state.state_of(inv.request_id) == runtime_state.QUEUED
