@@ -106,10 +106,9 @@ def profile_credentials(profile: str, environ=None) -> dict[str, str]:
     raise ValueError(f"--profile {profile}: no such profile in {' or '.join(searched)}")
 
 
-def function_credentials(profile: str | None = None) -> dict[str, str]:
-    """What the function's execution role would give it: the profile's, else the caller's, else fake."""
-    if profile is not None:
-        return profile_credentials(profile)
+def function_credentials() -> dict[str, str]:
+    """What the function's execution role would give it when no credentials (or `--profile`, see
+    `profile_credentials`) are given: the caller's, else fake ones."""
     return caller_credentials() or dict(FAKE_CREDENTIALS)
 
 
