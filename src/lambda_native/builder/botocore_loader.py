@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 
 from lambda_native.builder.anti_bloat import anti_bloat_entry
+from lambda_native.builder.search_path import first_on_path
 
 LOADERS = os.path.join("botocore", "loaders.py")
 # The packages whose `data` folder botocore's Loader searches: its own, and boto3's (which boto3's
@@ -139,18 +140,9 @@ def services_by_type(folder: str) -> dict[str, tuple[str, ...]]:
     return {kind: tuple(sorted(services)) for kind, services in sorted(found.items())}
 
 
-def _find(relative: str, python_path: list[str]) -> str | None:
-    """`relative` in the first folder of `python_path` that holds it."""
-    for folder in python_path:
-        path = os.path.join(folder, relative)
-        if os.path.exists(path):
-            return path
-    return None
-
-
 def _source(python_path: list[str]) -> tuple[str | None, str]:
     """The path and text of the installed botocore.loaders ('' when botocore is not installed)."""
-    path = _find(LOADERS, python_path)
+    path = first_on_path(LOADERS, python_path)
     if path is None:
         return None, ""
     with open(path, encoding="utf-8") as file:
@@ -162,8 +154,8 @@ def listings(python_path: list[str]) -> dict[str, dict[str, tuple[str, ...]]]:
     `python_path`."""
     found = {}
     for package in DATA_PACKAGES:
-        folder = _find(os.path.join(package, "data"), python_path)
-        if folder is not None and os.path.isdir(folder):
+        folder = first_on_path(os.path.join(package, "data"), python_path, folder=True)
+        if folder is not None:
             found[package] = services_by_type(folder)
     return found
 

@@ -19,6 +19,7 @@ import ast
 import os
 
 from lambda_native.builder.anti_bloat import anti_bloat_entry
+from lambda_native.builder.search_path import first_on_path
 
 # Packages whose `__init__` only re-exports what its submodules define: importing one submodule later
 # changes nothing but when its body runs.
@@ -97,16 +98,6 @@ def lazy_init(package: str, source: str) -> LazyInit | None:
     return LazyInit(package, removed, GETATTR.format(table=table), list(dict.fromkeys(submodules)))
 
 
-def find_init(package: str, python_path: list[str]) -> str | None:
-    """The `__init__.py` of `package` in the first folder of `python_path` that holds it."""
-    relative = os.path.join(*package.split("."), "__init__.py")
-    for folder in python_path:
-        path = os.path.join(folder, relative)
-        if os.path.isfile(path):
-            return path
-    return None
-
-
 def config(python_path: list[str], packages: tuple[str, ...] = LAZY_PACKAGES) -> str:
     """Nuitka package-configuration entries making each of `packages` found on `python_path` lazy.
 
@@ -114,7 +105,7 @@ def config(python_path: list[str], packages: tuple[str, ...] = LAZY_PACKAGES) ->
     """
     entries = []
     for package in packages:
-        path = find_init(package, python_path)
+        path = first_on_path(os.path.join(*package.split("."), "__init__.py"), python_path)
         if path is None:
             continue
         with open(path, encoding="utf-8") as file:
