@@ -115,10 +115,10 @@ SHAPES = """
 def test_recording_keeps_each_generated_source_with_the_code_compile_makes(tmp_path):
     out, path = library(tmp_path, SHAPES)
     recorded = precompile.record(["import lib"], path, out)
-    assert recorded.path == out and recorded.reason == ""
+    assert recorded.codes_path == out and recorded.reason == ""
     with open(out, "rb") as file:
         table = marshal.load(file)
-    assert recorded.count == len(table) > 4
+    assert recorded.codes == len(table) > 4
     init = " def __init__(self,x:_type_x,y:_type_y=_dflt_y)"
     inits = [source for mode, source in table if mode == "exec" and init in source]
     assert len(inits) == 1
@@ -135,14 +135,14 @@ def test_the_users_own_code_is_never_run(tmp_path):
     write(tmp_path / "src", {"app.py": f"import lib\nopen({str(marker)!r}, 'w').close()\n"})
     out, path = library(tmp_path, SHAPES)
     statements = precompile.library_imports(str(tmp_path / "src"), ["app"])
-    assert precompile.record(statements, [str(tmp_path / "src"), *path], out).count > 4
+    assert precompile.record(statements, [str(tmp_path / "src"), *path], out).codes > 4
     assert not marker.exists()
 
 
 def test_a_failing_import_records_what_the_others_generate_and_is_named(tmp_path):
     out, path = library(tmp_path, SHAPES)
     recorded = precompile.record(["import not_installed_anywhere", "import lib"], path, out)
-    assert recorded.count > 4
+    assert recorded.codes > 4
     assert recorded.failed == [
         ("import not_installed_anywhere", "ModuleNotFoundError: No module named 'not_installed_anywhere'")
     ]
@@ -166,7 +166,7 @@ def test_modules_a_library_loads_by_name_are_reported(tmp_path):
 def test_an_import_that_kills_the_interpreter_means_no_table_and_a_reason(tmp_path):
     out, path = library(tmp_path, "import os\nos._exit(3)\n")
     recorded = precompile.record(["import lib"], path, out)
-    assert recorded.path is None and recorded.count == 0
+    assert recorded.codes_path is None and recorded.codes == 0
     assert recorded.reason == "importing the function's libraries failed: exit status 3"
 
 
@@ -174,7 +174,7 @@ def test_an_import_that_hangs_is_not_waited_for(tmp_path, monkeypatch):
     monkeypatch.setattr(probe, "TIMEOUT_SECONDS", 1)
     out, path = library(tmp_path, "import time\ntime.sleep(60)\n")
     recorded = precompile.record(["import lib"], path, out)
-    assert recorded.path is None
+    assert recorded.codes_path is None
     assert recorded.reason == "importing the function's libraries took over 1 s"
 
 
@@ -191,7 +191,7 @@ def test_options_compile_in_the_generated_table(tmp_path):
     shown = subprocess.run(
         [sys.executable, "-c", probe], cwd=folder, capture_output=True, text=True, check=True
     )
-    assert int(shown.stdout) == recorded.count > 4
+    assert int(shown.stdout) == recorded.codes > 4
 
 
 def test_nothing_recorded_means_no_options(tmp_path):
@@ -199,10 +199,10 @@ def test_nothing_recorded_means_no_options(tmp_path):
     options, recorded = precompile.precompile_options(
         str(tmp_path / "src"), ["app"], [str(tmp_path / "src")], str(tmp_path / "generated")
     )
-    assert options == [] and recorded.count == 0
+    assert options == [] and recorded.codes == 0
 
 
 @pytest.mark.parametrize("statement", ["import json", "from os import path"])
 def test_recording_without_generated_code_in_sight_is_empty(tmp_path, statement):
     out, path = library(tmp_path, "")
-    assert precompile.record([statement], path, out).count == 0
+    assert precompile.record([statement], path, out).codes == 0

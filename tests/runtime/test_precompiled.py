@@ -82,8 +82,8 @@ def run(tmp_path, patched: bool, record: str = CLASSES) -> dict:
     if patched:
         (tmp_path / "lib.py").write_text(textwrap.dedent(record), encoding="utf-8")
         recorded = precompile.record(["import lib"], [str(tmp_path)], str(folder / "codes.marshal"))
-        assert recorded.count > 0, recorded.reason
-        precompile.codes_module(recorded.path, str(folder))
+        assert recorded.codes > 0, recorded.reason
+        precompile.codes_module(recorded.codes_path, str(folder))
         prelude = (
             "import dataclasses\n"
             "import typing\n"
@@ -178,11 +178,11 @@ REGEX_PROBE = """
 def test_recorded_regular_expressions_get_their_program_and_behave_the_same(tmp_path):
     (tmp_path / "lib.py").write_text(textwrap.dedent(REGEX_LIB), encoding="utf-8")
     recorded = precompile.record(["import lib"], [str(tmp_path)], str(tmp_path / "codes.marshal"))
-    assert recorded.count == 2, recorded.reason
-    with open(recorded.path, "rb") as file:
+    assert recorded.codes == 2, recorded.reason
+    with open(recorded.codes_path, "rb") as file:
         patterns = {key[1] for key in marshal.load(file) if key[0] == "re"}
     assert patterns == {r"(?P<word>[a-z]+)-(\d+)", rb"^\x00+(?:ab|cd)$"}
-    precompile.codes_module(recorded.path, str(tmp_path))
+    precompile.codes_module(recorded.codes_path, str(tmp_path))
     prelude = (
         "import re\n"
         "engine = re._compiler if hasattr(re, '_compiler') else __import__('sre_compile')\n"

@@ -299,7 +299,7 @@ def cold_start_options(options: BuildOptions, spec, python_path: list[str], out)
         modules = [spec.module, *asked_modules(options), *options.include_modules]
         src = os.path.abspath(options.src)
         extra, recorded = precompile.precompile_options(src, modules, python_path, folder)
-        if recorded.path is None and not options.quiet:
+        if recorded.codes_path is None and not options.quiet:
             print(f"note: generated code is compiled at run time as usual: {recorded.reason}", file=out)
     if extra:
         python_path.append(folder)
@@ -461,7 +461,7 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
         glibc_floor=floor,
         handler=str(spec),
         inspect_deferred=patched is not None,
-        precompiled=recorded.count if recorded is not None else 0,
+        precompiled=recorded.codes if recorded is not None else 0,
         stdlib_left_out=len(left_out),
         target=target,
         toolchain=compiler,

@@ -17,7 +17,7 @@ import ast
 import os
 
 from lambda_native.builder.handler import find_module_file
-from lambda_native.builder.probe import run_probe
+from lambda_native.builder.probe import ProbeResult, run_probe
 from lambda_native.builder.stdlib_trim import imported_from, is_skipped_block, parse_file
 from lambda_native.runtime.on_demand import CODES_MODULE
 
@@ -103,28 +103,11 @@ def library_imports(src: str, modules: list[str]) -> list[str]:
     return statements
 
 
-class Recorded:
-    """What recording made: the table's path and its number of sources (or why there is none), the
-    modules the libraries loaded (name -> origin) and the import statements that raised, with their
-    error."""
-
-    __slots__ = ("count", "failed", "loaded", "path", "reason")
-
-    def __init__(self, path: str | None, count: int = 0, reason: str = "", loaded=(), failed=()) -> None:
-        self.path = path
-        self.count = count
-        self.reason = reason
-        self.loaded = dict(loaded)
-        self.failed = list(failed)
-
-
-def record(statements: list[str], python_path: list[str], out_path: str) -> Recorded:
+def record(statements: list[str], python_path: list[str], out_path: str) -> ProbeResult:
     """Run `statements` in a child interpreter (builder/import_probe.py) and write the marshalled
-    {(mode, source): code} table to `out_path`; Recorded(None, reason=...) when the child fails or hangs."""
-    found = run_probe(statements, python_path, cwd=os.path.dirname(out_path), codes_path=out_path)
-    if found.reason:
-        return Recorded(None, reason=found.reason)
-    return Recorded(out_path, found.codes, loaded=found.loaded, failed=found.failed)
+    {(mode, source): code} table to `out_path` (the result's `codes_path`; None, with a `reason`, when the
+    child fails or hangs)."""
+    return run_probe(statements, python_path, cwd=os.path.dirname(out_path), codes_path=out_path)
 
 
 def codes_module(table_path: str, folder: str) -> str:
@@ -140,13 +123,13 @@ def codes_module(table_path: str, folder: str) -> str:
 
 def precompile_options(
     src: str, modules: list[str], python_path: list[str], folder: str
-) -> tuple[list[str], Recorded]:
+) -> tuple[list[str], ProbeResult]:
     """Nuitka options that compile in the table of what `modules` import (none when nothing was
     recorded), and what recording made. The generated module is written to `folder`, which Nuitka must
     find on its path; package_config appends the lookups to the stdlib."""
     os.makedirs(folder, exist_ok=True)
     recorded = record(library_imports(src, modules), python_path, os.path.join(folder, "codes.marshal"))
-    if recorded.path is None or recorded.count == 0:
+    if recorded.codes_path is None or recorded.codes == 0:
         return [], recorded
-    codes_module(recorded.path, folder)
+    codes_module(recorded.codes_path, folder)
     return ["--include-module=" + CODES_MODULE], recorded

@@ -19,15 +19,18 @@ TIMEOUT_SECONDS = 120
 
 class ProbeResult:
     """What a probe found: modules loaded (name -> origin: a file, "built-in" or ""), statements that
-    raised ([statement, error]),
-    the number of code objects recorded, and `reason` when the child itself failed (then nothing else)."""
+    raised ([statement, error]), the number of code objects recorded and the file they were written to
+    (None when none was asked for), and `reason` when the child itself failed (then nothing else)."""
 
-    __slots__ = ("codes", "failed", "loaded", "reason")
+    __slots__ = ("codes", "codes_path", "failed", "loaded", "reason")
 
-    def __init__(self, loaded=(), failed=(), codes: int = 0, reason: str = "") -> None:
+    def __init__(
+        self, loaded=(), failed=(), codes: int = 0, reason: str = "", codes_path: str | None = None
+    ) -> None:
         self.loaded = dict(loaded)
         self.failed = [tuple(pair) for pair in failed]
         self.codes = codes
+        self.codes_path = codes_path
         self.reason = reason
 
 
@@ -63,4 +66,4 @@ def run_probe(
         except (OSError, ValueError):
             detail = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
             return ProbeResult(reason=f"importing the function's libraries failed: {detail}")
-    return ProbeResult(found["loaded"], found["failed"], found["codes"])
+    return ProbeResult(found["loaded"], found["failed"], found["codes"], codes_path=codes_path)
