@@ -159,6 +159,11 @@ def test_a_deb_unpacks_with_absolute_links_made_relative_and_escaping_links_drop
     assert not os.readlink(link).startswith("/")
     assert link.read_bytes() == b"ELF"
     assert not os.path.lexists(root / "usr/lib/escape")
+    # Found through the link in usr/lib, resolved to the file under lib; what no package put there is None.
+    real = os.path.realpath(root / "lib/aarch64-linux-gnu/libz.so.1.2.13")
+    assert debian.find_library(str(root), "libz.so") == real
+    assert debian.find_library(str(root), "libz.so.1.2.13") == real
+    assert debian.find_library(str(root), "libssl.so.3") is None
 
 
 def test_packages_are_checked_against_the_index(tmp_path, served, monkeypatch):

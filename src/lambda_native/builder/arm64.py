@@ -64,11 +64,10 @@ def support_libraries(cache: str) -> str:
     archive.unpack(sorted(SUPPORT_LIBS), unpacked)
     os.makedirs(folder + ".tmp", exist_ok=True)
     for name in SUPPORT_LIBS.values():
-        found = [os.path.join(unpacked, top, "aarch64-linux-gnu", name) for top in ("lib", "usr/lib")]
-        source = next((path for path in found if os.path.exists(path)), None)
+        source = debian.find_library(unpacked, name)
         if source is None:
             raise BuildError(f"Debian {SUPPORT_RELEASE}'s arm64 packages did not provide {name}")
-        shutil.copyfile(os.path.realpath(source), os.path.join(folder + ".tmp", name))
+        shutil.copyfile(source, os.path.join(folder + ".tmp", name))
     shutil.rmtree(unpacked)
     os.replace(folder + ".tmp", folder)
     return folder

@@ -142,17 +142,12 @@ def gather_deps(root: str, include: str, lib: str) -> None:
     shutil.copytree(usr, include, symlinks=True, ignore=shutil.ignore_patterns("aarch64-linux-gnu"))
     shutil.copytree(os.path.join(usr, "aarch64-linux-gnu"), include, symlinks=True, dirs_exist_ok=True)
     os.makedirs(lib, exist_ok=True)
-    libdirs = [
-        os.path.join(root, "usr", "lib", "aarch64-linux-gnu"),
-        os.path.join(root, "lib", "aarch64-linux-gnu"),
-    ]
 
     def find(name: str) -> str:
-        for folder in libdirs:
-            path = os.path.join(folder, name)
-            if os.path.exists(path):
-                return os.path.realpath(path)
-        raise BuildError(f"Debian's arm64 packages did not provide {name}")
+        path = debian.find_library(root, name)
+        if path is None:
+            raise BuildError(f"Debian's arm64 packages did not provide {name}")
+        return path
 
     for name, as_name in STATIC_LIBS.items():
         shutil.copyfile(find(name), os.path.join(lib, as_name))

@@ -17,6 +17,7 @@ import shutil
 import tarfile
 
 from lambda_native.builder.errors import BuildError
+from lambda_native.builder.search_path import first_on_path
 
 MIRROR = "https://deb.debian.org/debian"
 RELEASE = "bookworm"
@@ -167,3 +168,10 @@ def extract_deb(deb: str, dest: str) -> None:
                 if os.path.lexists(path):
                     os.unlink(path)
                 os.symlink(target, path)
+
+
+def find_library(root: str, name: str, triple: str = "aarch64-linux-gnu") -> str | None:
+    """Library file `name` in a tree of unpacked packages (`usr/lib/TRIPLE`, then `lib/TRIPLE`), its
+    symbolic links resolved; None when no package put it there."""
+    path = first_on_path(name, [os.path.join(root, top, triple) for top in ("usr/lib", "lib")])
+    return os.path.realpath(path) if path is not None else None
