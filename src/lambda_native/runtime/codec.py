@@ -245,7 +245,7 @@ def dumps(obj: object) -> bytes:
     get wrong goes to `_exact`.
     """
     if _light(0):
-        if _python_shape(obj) == _OTHER:
+        if _marshalled(obj) is None:
             return _exact(obj)
         try:
             out = "".join(_encoder(obj, 0)).encode()
@@ -268,18 +268,24 @@ def dumps(obj: object) -> bytes:
     return out
 
 
+def _marshalled(obj: object) -> bytes | None:
+    """`marshal.dumps(obj)`, a C-speed proof that `obj` holds only exact built-in types; else None."""
+    try:
+        return marshal.dumps(obj)
+    except ValueError:
+        return None
+
+
 def _python_shape(obj: object) -> int:
-    """`_OTHER` unless `obj` holds only exact built-in types (`marshal.dumps` as a C-speed proof), else
-    `_MAYBE_NOT_FINITE` if some float in it may be a NaN or an infinity, which orjson writes as null, else
-    `_PLAIN`.
+    """`_OTHER` unless `obj` holds only exact built-in types (`_marshalled`), else `_MAYBE_NOT_FINITE` if
+    some float in it may be a NaN or an infinity, which orjson writes as null, else `_PLAIN`.
 
     marshal writes each float as 8 little-endian IEEE bytes, whose last is 0x7f or 0xff exactly when the
     exponent is all ones (NaN, infinity); UTF-8 text never holds 0xff and holds 0x7f only as DEL. Without
     either byte (a memchr each) no float in the value can be NaN or infinite.
     """
-    try:
-        shape = marshal.dumps(obj)
-    except ValueError:
+    shape = _marshalled(obj)
+    if shape is None:
         return _OTHER
     return _MAYBE_NOT_FINITE if b"\x7f" in shape or b"\xff" in shape else _PLAIN
 
