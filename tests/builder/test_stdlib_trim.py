@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 import os
 import textwrap
 
@@ -154,3 +155,63 @@ def test_what_cannot_be_followed_is_said(tmp_path):
         "not shipping installed_elsewhere: imported by the function's code (perhaps only when installed) but "
         "installed only in the build's own Python environment; to ship one, list it in --requirements",
     ]
+
+
+def library(tmp_path, files: dict[str, str]) -> str:
+    """A folder of installed libraries, as `pip install --target` leaves it."""
+    site = tmp_path / "site"
+    for name, text in files.items():
+        os.makedirs(os.path.dirname(site / name), exist_ok=True)
+        (site / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return str(site)
+
+
+def test_every_module_of_a_reached_library_keeps_what_it_imports(tmp_path):
+    # As SQLAlchemy loads its dialects: by a computed name, from a module no import statement reaches,
+    # whose driver is imported inside a function.
+    site = library(
+        tmp_path,
+        {
+            "dblib/__init__.py": "def load(name):\n    return __import__('dblib.dialects.' + name)\n",
+            "dblib/dialects/__init__.py": "",
+            "dblib/dialects/lite.py": "def dbapi():\n    import sqlite3\n    return sqlite3\n",
+            "dblib/testing/helpers.py": "import unittest\n",
+            "dblib/data-files/ignored.py": "import tomllib\n",
+            "unreached/__init__.py": "import wave\n",
+        },
+    )
+    (tmp_path / "app.py").write_text("import dblib\n", encoding="utf-8")
+    entry = tmp_path / "entry.py"
+    entry.write_text("import app\n", encoding="utf-8")
+    path = [str(tmp_path), site]
+    scanned = stdlib_trim.needed_modules(str(entry), ["app"], path)
+    assert "sqlite3" not in scanned  # what the static closure alone sees
+    found = stdlib_trim.needed_modules(str(entry), ["app"], path, libraries=path)
+    assert {"dblib.dialects.lite", "sqlite3", "dblib.testing.helpers", "unittest"} <= found
+    assert "sqlite3" not in stdlib_trim.left_out(found)
+    # A package nothing reaches is not followed, nor a folder whose name cannot be imported.
+    assert "wave" not in found and "tomllib" not in found
+
+
+def test_a_librarys_optional_imports_of_the_build_environment_are_not_noted(tmp_path):
+    site = library(
+        tmp_path,
+        {
+            "dblib/__init__.py": "",
+            "dblib/testing/plugin.py": "import installed_elsewhere\nfrom dblib.testing import _helper\n",
+        },
+    )
+    # A test helper extension that cannot be imported here (as greenlet's need psutil).
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    (tmp_path / "site" / "dblib" / "testing" / f"_helper{suffix}").write_bytes(b"not an ELF file")
+    (tmp_path / "installed_elsewhere.py").write_text("", encoding="utf-8")
+    (tmp_path / "app.py").write_text("import dblib\n", encoding="utf-8")
+    entry = tmp_path / "entry.py"
+    entry.write_text("import app\n", encoding="utf-8")
+    notes: list[str] = []
+    path = [str(tmp_path), site]
+    environment = frozenset({"installed_elsewhere"})
+    stdlib_trim.needed_modules(
+        str(entry), ["app"], path, notes=notes, environment=environment, libraries=[site]
+    )
+    assert notes == []

@@ -225,10 +225,12 @@ def stdlib_options(
     extra_roots: list[str] | tuple[str, ...] = (),
     environment: frozenset[str] = frozenset(),
     notes: list[str] | None = None,
+    function_folders: list[str] | tuple[str, ...] = (),
 ) -> list[str]:
     """`--nofollow-import-to` for every stdlib module the function cannot import (see stdlib_trim).
-    `extra_roots` are followed too (what the function's libraries loaded), `environment` is not (the
-    build environment's packages); what could not be followed is said in `notes`."""
+    `extra_roots` are followed too (what the function's libraries loaded), and so is every module of the
+    packages it reaches in `function_folders`; `environment` is not (the build environment's packages);
+    what could not be followed is said in `notes`."""
     if options.full_stdlib:
         return []
     runtime = runtime_modules()
@@ -237,7 +239,7 @@ def stdlib_options(
     asked = asked_modules(options)
     skip = frozenset() if spec.is_async or asked else frozenset({ASYNC_RUNTIME_MODULE})
     roots = [spec.module, *asked, *options.include_modules, *runtime, *options.include_stdlib, *extra_roots]
-    needed = stdlib_trim.needed_modules(entry, roots, python_path, skip, notes, environment)
+    needed = stdlib_trim.needed_modules(entry, roots, python_path, skip, notes, environment, function_folders)
     return [f"--nofollow-import-to={name}" for name in stdlib_trim.left_out(needed, options.include_stdlib)]
 
 
@@ -390,7 +392,9 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     reached, reached_roots = reached_options(recorded, function_folders, notes)
     extra += reached
     isolated_options, isolated = isolation_options(entry, python_path, function_folders)
-    left_out = stdlib_options(options, spec, entry, python_path, reached_roots, isolated, notes)
+    left_out = stdlib_options(
+        options, spec, entry, python_path, reached_roots, isolated, notes, function_folders
+    )
     patched = deferred_inspect_nuitka(work, out, options.quiet)
     if cross is not None:
         arm64.require_patched(patched)

@@ -6,9 +6,11 @@ function can import is derived, never guessed: the static import closure of the 
 and its sources (every import statement, function-level ones included, but not a module's own `if __name__ ==
 "__main__"` self-test), plus what
 extension modules import from C at load time, which no scan sees (orjson imports `dataclasses`, `uuid`,
-`datetime`, `enum` and `json`), found by importing them in a child interpreter. Everything else in the
-standard library is left out with `--nofollow-import-to`; a module the function imports only by a computed
-name is added back with `--include-stdlib`.
+`datetime`, `enum` and `json`), found by importing them in a child interpreter. A library loads its own
+modules by names no scan follows (SQLAlchemy's dialects, a plugin, an entry point), so every module of each
+library package the function reaches is followed too: what any of them imports ships. Everything else in
+the standard library is left out with `--nofollow-import-to`; a module the function's own code imports only
+by a computed name is added back with `--include-stdlib`.
 """
 
 from __future__ import annotations
@@ -128,6 +130,10 @@ def imported_from(node: ast.ImportFrom, package: str) -> str:
     return ".".join(part for part in (parent, node.module) if part)
 
 
+# The fields of statements that hold statements: an import is a statement, so no expression is walked.
+STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
 def _imports(tree: ast.AST, package: str) -> list[str]:
     """Module names one source file imports, anywhere in it (function bodies too), resolved to absolute."""
     found = []
@@ -145,7 +151,8 @@ def _imports(tree: ast.AST, package: str) -> list[str]:
                 found.append(base)
                 # `from pkg import name` may name a submodule.
                 found.extend(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
-        stack.extend(ast.iter_child_nodes(node))
+        for field in STATEMENT_FIELDS:
+            stack.extend(getattr(node, field, ()))
     return found
 
 
@@ -208,6 +215,25 @@ class ImportScanner:
                 imported = [name for name in imported if not _not_followed(name, current)]
             pending.extend(name for name in imported if name not in self.specs)
 
+    def add_libraries(self, folders: list[str]) -> None:
+        """Follow every module of each top-level package in `folders` that the closure reaches, until no
+        new package is reached: a library may load any of its own modules by a computed name."""
+        roots = tuple(os.path.join(os.path.abspath(folder), "") for folder in folders)
+        walked: set[str] = set()
+        while True:
+            reached = {
+                name.partition(".")[0]
+                for name, spec in self.specs.items()
+                if spec is not None and _located_in(spec, roots)
+            } - walked
+            if not reached:
+                return
+            for top in sorted(reached):
+                walked.add(top)
+                for folder in folders:
+                    for name in package_modules(folder, top):
+                        self.add(name)
+
     def add_script(self, path: str) -> None:
         """Follow what a script (the generated entry point) imports."""
         with open(path, "rb") as file:
@@ -219,6 +245,27 @@ class ImportScanner:
         """Module name -> its origin (a file, "built-in", or "" for a namespace package), for every module
         that exists."""
         return {name: spec.origin or "" for name, spec in self.specs.items() if spec is not None}
+
+
+def _located_in(spec: importlib.machinery.ModuleSpec, roots: tuple[str, ...]) -> bool:
+    """Whether a module's file, or a package's folder, lies below one of `roots` (folders ending in /)."""
+    places = [spec.origin or "", *(spec.submodule_search_locations or ())]
+    return any(os.path.join(os.path.abspath(place), "").startswith(roots) for place in places if place)
+
+
+def package_modules(folder: str, top: str) -> list[str]:
+    """The dotted names of the Python source modules of package `top` in `folder`, below folders whose
+    names can be imported (not `__pycache__`, `data-files`...)."""
+    base = os.path.join(folder, top)
+    names = []
+    for current, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if d.isidentifier())
+        package = os.path.relpath(current, folder).replace(os.sep, ".")
+        for file in sorted(files):
+            stem, suffix = os.path.splitext(file)
+            if suffix == ".py" and stem.isidentifier():
+                names.append(package if stem == "__init__" else f"{package}.{stem}")
+    return names
 
 
 def extension_imports(modules: list[str], search_path: list[str]) -> ProbeResult:
@@ -236,16 +283,23 @@ def needed_modules(
     skip: frozenset[str] = frozenset(),
     notes: list[str] | None = None,
     environment: frozenset[str] = frozenset(),
+    libraries: list[str] | tuple[str, ...] = (),
 ) -> set[str]:
     """Every module name the function can import: the static closure of the entry script, `roots` and
-    the codecs reached by name, and what its extensions import; neither `skip` nor the build
-    environment's packages (`environment`, see reach) are followed. What could not be followed (a file
-    that does not parse, an extension whose import fails, a package of the build environment) is said in
+    the codecs reached by name, every module of the packages it reaches in the `libraries` folders, and
+    what its extensions import; neither `skip` nor the build environment's packages (`environment`, see
+    reach) are followed. What could not be followed (a file that does not parse, an extension whose
+    import fails, a package of the build environment the function's own code imports) is said in
     `notes`."""
     scanner = ImportScanner(search_path, skip | environment)
     scanner.add_script(entry_script)
     for root in [*roots, *CODECS_BY_NAME]:
         scanner.add(root)
+    # Before the libraries' every module is followed: what their other modules need and lack (a test
+    # suite's pytest, its extensions' test helpers) is not the function's to be told about.
+    reached_environment = scanner.skipped & environment
+    primary = {f"import {name}" for name in scanner.specs}
+    scanner.add_libraries(list(libraries))
     for module, needs in BRINGS_BACK.items():
         if module in scanner.specs:
             scanner.add(needs)
@@ -259,7 +313,7 @@ def needed_modules(
             "else imports them"
             for path, reason in sorted(scanner.unparsable.items())
         )
-        reached = sorted(scanner.skipped & environment)
+        reached = sorted(reached_environment)
         if reached:
             notes.append(
                 f"not shipping {', '.join(reached)}: imported by the function's code (perhaps only when "
@@ -271,6 +325,7 @@ def needed_modules(
         notes.extend(
             f"`{statement}` fails at build time ({error}): what it would import from C is unknown"
             for statement, error in probed.failed
+            if statement in primary
         )
     return set(found) | set(probed.loaded)
 
