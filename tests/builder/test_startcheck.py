@@ -60,15 +60,46 @@ def test_an_init_missing_a_module_fails_the_build_with_the_init_error(tmp_path):
     script = INIT_ERROR.format(
         error_type="Runtime.ImportModuleError", document=document("Runtime.ImportModuleError", message)
     )
+    src = tmp_path / "src"
+    (src / "plugins").mkdir(parents=True)
+    (src / "plugins" / "shout.py").write_text("", encoding="utf-8")
     with pytest.raises(BuildError) as error:
-        startcheck.check_start(bootstrap_zip(tmp_path, script), "app.handler")
+        startcheck.check_start(bootstrap_zip(tmp_path, script), "app.handler", function_folders=[str(src)])
     assert str(error.value) == (
         f"the built function does not start: its init fails with Runtime.ImportModuleError: {message}\n"
         '    File "/var/task/app.py", line 3, in <module>\n'
         "      PLUGIN = load()\n"
         "its output:\n"
-        "  loading the handler\n" + startcheck.FIX
+        "  loading the handler\n"
+        f"plugins.shout is installed for the function ({src / 'plugins' / 'shout.py'}) but the build left it "
+        "out: it is imported by a name computed at run time. Ship it with --include-module plugins.shout. "
+        "--no-check skips this check."
     )
+
+
+@pytest.mark.parametrize(
+    ("message", "advice"),
+    [
+        # The trim's doing: a standard-library module the build could not see imported.
+        (
+            "Unable to import module 'app': Module 'sqlite3' was actively excluded from Nuitka compilation.",
+            "--include-stdlib sqlite3",
+        ),
+        # Not the build's doing: the function never installed it.
+        ("Unable to import module 'app': No module named 'nosuchdep'", "add the package that provides it"),
+        # An import error that names no module gets the general advice.
+        ("Unable to import module 'app': cannot load the handler", "Something the function reaches by name"),
+    ],
+)
+def test_the_fix_said_depends_on_where_the_missing_module_is(tmp_path, message, advice):
+    script = INIT_ERROR.format(
+        error_type="Runtime.ImportModuleError", document=document("Runtime.ImportModuleError", message)
+    )
+    with pytest.raises(BuildError) as error:
+        startcheck.check_start(
+            bootstrap_zip(tmp_path, script), "app.handler", function_folders=[str(tmp_path)]
+        )
+    assert advice in str(error.value).splitlines()[-1]
 
 
 def test_an_init_missing_a_codec_fails_the_build(tmp_path):

@@ -448,7 +448,7 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
         if options.check:
             if not options.quiet:
                 print("checking that it starts: its init under the emulator", file=out, flush=True)
-            checked = startcheck.check_start(unchecked, str(spec), event)
+            checked = startcheck.check_start(unchecked, str(spec), event, function_folders)
     except BuildError:
         os.remove(unchecked)
         raise

@@ -7,7 +7,8 @@ cold start. So the build starts the built `bootstrap` (lambda_native.emulator, t
 handler's module is imported, none of the handler's code runs) and then:
 
 - an init that fails because something is missing (`Runtime.ImportModuleError`, or an error saying "No
-  module named" or "unknown encoding") fails the build, showing the init error;
+  module named" or "unknown encoding") fails the build, showing the init error and what fixes it, told
+  apart by where the module is installed (builder/missing);
 - any other init error (code that needs the cloud, or a setting, at import) is a warning: the build
   cannot tell whether it would fail on Lambda too;
 - with `--check-event EVENT.json` the function is then invoked once; an error reply of the missing kind
@@ -20,6 +21,7 @@ from the build host.
 
 from __future__ import annotations
 
+from lambda_native.builder import missing
 from lambda_native.builder.errors import BuildError
 
 # Where AWS SDKs are sent during the check: the discard port, where nothing listens.
@@ -35,6 +37,16 @@ FIX = (
     "(a module: --include-module mylib.plugins.csv; a codec: --include-module encodings.cp1252), see "
     'README "Your libraries"; --no-check skips this check.'
 )
+SKIP = "--no-check skips this check."
+
+
+def fix_for(payload: bytes, function_folders: list[str] | tuple[str, ...]) -> str:
+    """What to do about the missing module an error document names: by where it is installed, or FIX
+    when the document names none."""
+    name = missing.missing_module(payload.decode("utf-8", "replace"))
+    if name is None:
+        return FIX
+    return f"{missing.advice(name, function_folders)} {SKIP}"
 
 
 def is_missing(error_type: str | None, payload: bytes) -> bool:
@@ -102,9 +114,15 @@ def read_event(path: str) -> bytes:
     return data
 
 
-def check_start(zip_path: str, handler: str, event: bytes | None = None) -> CheckResult:
+def check_start(
+    zip_path: str,
+    handler: str,
+    event: bytes | None = None,
+    function_folders: list[str] | tuple[str, ...] = (),
+) -> CheckResult:
     """Start the function in `zip_path` under the emulator; BuildError when its handler does not load
-    (or, with `event`, its invoke fails) because the build left something out."""
+    (or, with `event`, its invoke fails) because something is missing, saying what fixes it from where
+    the module is installed (`function_folders`: its source and its installed requirements)."""
     from lambda_native.emulator import Function, PackageError
     from lambda_native.emulator.lambda_env import FAKE_CREDENTIALS
 
@@ -127,7 +145,9 @@ def check_start(zip_path: str, handler: str, event: bytes | None = None) -> Chec
         if not init.ok:
             text = describe("its init", init.error_type, init.payload, init.logs)
             if is_missing(init.error_type, init.payload):
-                raise BuildError(f"the built function does not start: {text}\n{FIX}")
+                raise BuildError(
+                    f"the built function does not start: {text}\n{fix_for(init.payload, function_folders)}"
+                )
             warnings.append(
                 f"the built function's init failed, maybe only because this is not Lambda: {text}"
             )
@@ -138,6 +158,8 @@ def check_start(zip_path: str, handler: str, event: bytes | None = None) -> Chec
         if not result.ok:
             text = describe("its invoke with --check-event", result.error_type, result.payload, result.logs)
             if is_missing(result.error_type, result.payload):
-                raise BuildError(f"the built function starts, but {text}\n{FIX}")
+                raise BuildError(
+                    f"the built function starts, but {text}\n{fix_for(result.payload, function_folders)}"
+                )
             warnings.append(f"the built function starts, but {text}")
     return CheckResult(init.init_duration_ms, warnings, invoked=True)
