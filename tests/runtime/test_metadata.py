@@ -147,3 +147,59 @@ def test_entry_points_of_installed_metadata_are_importlib_metadatas(tmp_path):
         "print([e.value for e in entry_points(group='pydantic')])\n"
     )
     assert run(script) == ["['plugin.module:thing']"]
+
+
+# As a native bootstrap holds metadata: Nuitka's loader yields its compiled-in distributions (importing
+# importlib.metadata to make them), and the build's table names the entry-point groups they declare.
+NATIVE_LOADER = """
+from lambda_native.runtime.metadata import distributions, entry_points
+class nuitka_module_loader:
+    def find_spec(self, *args):
+        return None
+    def find_distributions(self, context=None):
+        import importlib.metadata, pathlib
+        yield importlib.metadata.PathDistribution(pathlib.Path({compiled!r}))
+sys.meta_path.append(nuitka_module_loader())
+"""
+
+
+def native_loader(tmp_path) -> str:
+    """NATIVE_LOADER for one compiled-in distribution declaring the entry-point group `declared`."""
+    dist_info(tmp_path / "compiled", "shipped")
+    meta = tmp_path / "compiled" / "shipped-1.0.dist-info"
+    (meta / "entry_points.txt").write_text("[declared]\nx = shipped:thing\n", encoding="utf-8")
+    return NATIVE_LOADER.format(compiled=str(meta))
+
+
+def test_an_entry_point_group_no_compiled_in_distribution_declares_is_answered_without_importlib(tmp_path):
+    (tmp_path / "lambda_native_entry_point_groups.py").write_text(
+        "GROUPS = frozenset({'declared'})\n", encoding="utf-8"
+    )
+    script = native_loader(tmp_path) + (
+        f"sys.path[:1] = [{str(tmp_path)!r}]\n"
+        "print(list(entry_points(group='pydantic')), 'importlib.metadata' in sys.modules)\n"
+        "print([e.value for e in entry_points(group='declared')])\n"
+    )
+    assert run(script) == ["[]", "False", "['shipped:thing']"]
+
+
+@pytest.mark.parametrize(
+    "lookup", ["distributions()", "entry_points()", "entry_points(group='declared', name='x')"]
+)
+def test_lookups_the_table_cannot_answer_are_importlibs_when_distributions_are_compiled_in(tmp_path, lookup):
+    (tmp_path / "lambda_native_entry_point_groups.py").write_text(
+        "GROUPS = frozenset({'declared'})\n", encoding="utf-8"
+    )
+    script = native_loader(tmp_path) + (
+        f"sys.path[:1] = [{str(tmp_path)!r}]\n{lookup}\nprint('importlib.metadata' in sys.modules)\n"
+    )
+    assert run(script) == ["True"]
+
+
+def test_without_the_builds_table_every_group_is_looked_for(tmp_path):
+    script = native_loader(tmp_path) + (
+        f"sys.path[:1] = [{str(tmp_path)!r}]\n"
+        "entry_points(group='pydantic')\n"
+        "print('importlib.metadata' in sys.modules)\n"
+    )
+    assert run(script) == ["True"]

@@ -16,6 +16,7 @@ from lambda_native.builder import (
     arm64,
     botocore_loader,
     datafiles,
+    distributions,
     glibc,
     nuitka,
     nuitka_patch,
@@ -287,20 +288,22 @@ def deferred_inspect_nuitka(work: str, out, quiet: bool) -> str | None:
     return result.path
 
 
-def cold_start_options(options: BuildOptions, spec, python_path: list[str], out):
+def cold_start_options(options: BuildOptions, spec, python_path: list[str], site: str | None, out):
     """Nuitka options for the source changes that shorten cold starts (package_config), with the table of
-    code precompiled from the function's libraries (precompile), and what importing them recorded (None
-    with --no-precompile). Puts the generated module's folder on `python_path`; says what does not
-    apply."""
+    code precompiled from the function's libraries (precompile) and that of the entry-point groups the
+    installed distributions (`site`) declare, and what importing the libraries recorded (None with
+    --no-precompile). Puts the generated modules' folder on `python_path`; says what does not apply."""
     folder = os.path.join(os.path.abspath(options.work), "generated")
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
-    extra, recorded = [], None
+    extra = [distributions.groups_module(site, folder)] if site is not None else []
+    precompiled, recorded = [], None
     if options.precompile:
         # The handler's module and those compiled in on request: any may be the handler at run time.
         modules = [spec.module, *asked_modules(options), *options.include_modules]
         src = os.path.abspath(options.src)
-        extra, recorded = precompile.precompile_options(src, modules, python_path, folder)
+        precompiled, recorded = precompile.precompile_options(src, modules, python_path, folder)
+        extra += precompiled
         if recorded.codes_path is None and not options.quiet:
             print(f"note: generated code is compiled at run time as usual: {recorded.reason}", file=out)
     if extra:
@@ -308,7 +311,7 @@ def cold_start_options(options: BuildOptions, spec, python_path: list[str], out)
     for note in package_config.notes(python_path):
         if not options.quiet:
             print(note, file=out)
-    config = package_config.write(folder, precompiled=bool(extra), python_path=python_path)
+    config = package_config.write(folder, precompiled=bool(precompiled), python_path=python_path)
     return [*extra, "--user-package-configuration-file=" + config], recorded
 
 
@@ -376,6 +379,7 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
         python_path.append(site)
         # Nuitka compiles what the handler imports; data files of those packages must be asked for.
         extra += [f"--include-package-data={name}" for name in requirements.top_level_packages(site)]
+        extra += distributions.metadata_options(site)
     function_folders = list(python_path)
     python_path.append(runtime_root)
     extra += library_options(options, site, src)
@@ -387,7 +391,7 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     shutil.rmtree(dist, ignore_errors=True)
 
     notes: list[str] = []
-    faster_start, recorded = cold_start_options(options, spec, python_path, out)
+    faster_start, recorded = cold_start_options(options, spec, python_path, site, out)
     extra += faster_start
     reached, reached_roots = reached_options(recorded, function_folders, notes)
     extra += reached

@@ -3,16 +3,19 @@
 pydantic 2 looks for plugins as it builds its first model, by iterating `importlib.metadata.distributions()`
 (up to 2.13) or `entry_points(group="pydantic")` (2.14 on), and `pydantic.networks` imports its `version`
 at import time to check email-validator's when an email field is used. Importing importlib.metadata
-(zipfile, email, pathlib, csv, shutil...) costs ~18 ms of a native cold start, and in a native bootstrap
-there is usually nothing to find: the build compiles packages in without their `.dist-info`. A native
-build makes those pydantic modules import from this one instead (`builder/package_config.py`).
-`distributions()` and `entry_points()` answer with nothing only when importlib.metadata would find no
-distribution, and are importlib.metadata's otherwise; `version()` imports it when called; every other
-name is importlib.metadata's.
+(zipfile, email, pathlib, csv, shutil...) costs ~18 ms of a native cold start. A native bootstrap holds
+the metadata of the distributions it ships (builder/distributions.py), and a table of the entry-point
+groups they declare, so a lookup of a group no distribution declares has nothing to find. A native build
+makes those pydantic modules import from this one instead (`builder/package_config.py`).
+`distributions()` answers with nothing only when importlib.metadata would find no distribution, and
+`entry_points(group=G)` only when it would find none of group G; both are importlib.metadata's otherwise;
+`version()` imports it when called; every other name is importlib.metadata's.
 """
 
 import os
 import sys
+
+from lambda_native.runtime.on_demand import ENTRY_POINT_GROUPS_MODULE
 
 
 class _EveryDistribution:
@@ -42,10 +45,19 @@ def _may_hold_metadata(entry) -> bool:
     )
 
 
-def _nothing_to_find() -> bool:
-    """True only when `importlib.metadata.distributions()` would yield nothing: the finders on
-    sys.meta_path that find distributions are the path finder, which would search sys.path and find no
-    metadata there, and Nuitka's loader, holding no metadata compiled in."""
+def _declared_groups():
+    """The entry-point groups the distributions compiled in declare; None when the build wrote no table."""
+    try:
+        return __import__(ENTRY_POINT_GROUPS_MODULE).GROUPS
+    except ImportError:
+        return None
+
+
+def _nothing_to_find(group=None) -> bool:
+    """True only when `importlib.metadata.distributions()` would yield nothing (with `group`: no entry
+    point of that group): the finders on sys.meta_path that find distributions are the path finder, which
+    would search sys.path and find no metadata there, and Nuitka's loader, holding no metadata compiled in
+    (or none that declares `group`)."""
     from importlib.machinery import PathFinder
 
     for finder in sys.meta_path:
@@ -54,6 +66,10 @@ def _nothing_to_find() -> bool:
             continue
         if type(finder).__name__ != "nuitka_module_loader":
             return False
+        if group is not None:
+            declared = _declared_groups()
+            if declared is not None and group not in declared:
+                continue
         for _ in find(_EveryDistribution()):
             return False
     return not any(_may_hold_metadata(entry) for entry in sys.path)
@@ -86,7 +102,9 @@ class _NoEntryPoints(tuple):
 
 def entry_points(**params):
     """`importlib.metadata.entry_points(**params)`, without importing it when it would find nothing."""
-    if _nothing_to_find():
+    # Only a lookup by group alone can be answered from the table of declared groups.
+    group = params["group"] if set(params) == {"group"} else None
+    if _nothing_to_find(group):
         return _NoEntryPoints()
     import importlib.metadata
 

@@ -18,5 +18,8 @@ CODES_MODULE = "lambda_native_precompiled_codes"
 
 # pydantic's plugin lookup without importlib.metadata when there is nothing to find.
 METADATA = "lambda_native.runtime.metadata"
+# The generated module naming the entry-point groups the shipped distributions declare, written by the
+# build (builder/distributions.py), read by METADATA.
+ENTRY_POINT_GROUPS_MODULE = "lambda_native_entry_point_groups"
 
 ON_DEMAND = (PRECOMPILED, METADATA)
