@@ -7,7 +7,8 @@ cd "$(dirname "$0")"
 # System packages: a C compiler and Python's headers (Nuitka needs both), curl for shell-script
 # runtimes in the tests, ccache to make rebuilds fast (optional: builds work without it), and for arm64:
 # readelf (binutils) to cross-compile CPython, qemu-user and the aarch64 glibc to run arm64 zips here,
-# Debian's python3 with venv and headers (its exact source is in Debian's archive: the arm64 tests use it).
+# Debian's python3 with venv and headers (its exact source is in Debian's archive: the arm64 tests use it),
+# and PostgreSQL and Redis for the corpus (benchmarks/corpus) tests.
 if command -v apt-get >/dev/null 2>&1; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"
@@ -25,6 +26,9 @@ if command -v apt-get >/dev/null 2>&1; then
     command -v qemu-aarch64-static >/dev/null 2>&1 || command -v qemu-aarch64 >/dev/null 2>&1 \
         || need+=(qemu-user-static)
     [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || need+=(libc6-arm64-cross)
+    # The servers the corpus's database functions talk to in the tests, started by them on 127.0.0.1.
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+    command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
     if [ -x /usr/bin/python3 ]; then
         has_venv /usr/bin/python3 || need+=(python3-venv)
         has_headers /usr/bin/python3 || need+=(python3-dev)

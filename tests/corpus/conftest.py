@@ -1,0 +1,130 @@
+"""The corpus (benchmarks/corpus): each function run as ours interpreted, as the official client, and
+natively, against real servers on 127.0.0.1 for those that call one. Native builds run two at a time in
+the background from the first native test on, each once per session, in work folders kept between
+sessions (a rebuild reuses its installed requirements and ccache)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from lambda_native.builder.requirements import install_requirements
+from lambda_native.emulator import Function
+from tests.support import services
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "benchmarks" / "corpus"
+FUNCTIONS = sorted(entry.name for entry in CORPUS.iterdir() if (entry / "app.py").is_file())
+WORK = ROOT / ".build" / "corpus"
+INTERPRETED = {
+    "interpreted": [sys.executable, "-m", "lambda_native"],
+    "awslambdaric": [sys.executable, "-m", "awslambdaric"],
+}
+# The servers a function's environment names (`env.json`: {"DATABASE_URL": "{postgres}"}).
+SERVICES = {
+    "postgres": services.postgres_server,
+    "redis": services.redis_server,
+    "moto": services.moto_server,
+    "echo": services.echo_server,
+}
+BUILDS_AT_ONCE = 2
+
+
+def requirements_site(name: str) -> str:
+    """The function's requirements, installed as the build installs them (reused while unchanged)."""
+    site = WORK / name / "requirements"
+    install_requirements(str(CORPUS / name / "requirements.txt"), str(site))
+    return str(site)
+
+
+def build(name: str) -> str:
+    """`python build.py --requirements requirements.txt` in the function's folder, as its users build
+    it; the zip's path."""
+    work = WORK / name
+    out = work / "dist"
+    command = [sys.executable, str(ROOT / "build.py"), "--requirements", "requirements.txt"]
+    command += ["--out", str(out), "--work-dir", str(work)]
+    done = subprocess.run(
+        command, cwd=CORPUS / name, capture_output=True, text=True, timeout=1800, check=False
+    )
+    assert done.returncode == 0, f"building corpus/{name} failed:\n{done.stdout}\n{done.stderr}"
+    return str(out / "function.zip")
+
+
+class NativeBuilds:
+    """Every corpus function's native build, started together on first use, BUILDS_AT_ONCE at a time."""
+
+    def __init__(self) -> None:
+        self.pool: ThreadPoolExecutor | None = None
+        self.futures: dict[str, Future] = {}
+
+    def zip(self, name: str) -> str:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(BUILDS_AT_ONCE)
+            for function in FUNCTIONS:
+                self.futures[function] = self.pool.submit(build, function)
+        return self.futures[name].result()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+@pytest.fixture(scope="session")
+def native_builds():
+    builds = NativeBuilds()
+    yield builds
+    builds.close()
+
+
+@pytest.fixture(scope="session")
+def service_urls():
+    """The URL of each service, started on first use and stopped at the end of the session."""
+    with contextlib.ExitStack() as stack:
+        started: dict[str, str] = {}
+
+        def url(service: str) -> str:
+            if service not in started:
+                started[service] = stack.enter_context(SERVICES[service]())
+            return started[service]
+
+        yield url
+
+
+def environment(name: str, service_urls) -> dict[str, str]:
+    """The function's `env.json`, each `{service}` replaced by that service's URL."""
+    path = CORPUS / name / "env.json"
+    if not path.is_file():
+        return {}
+    values = json.loads(path.read_text(encoding="utf-8"))
+    return {key: value.format_map(_Lazy(service_urls)) for key, value in values.items()}
+
+
+class _Lazy(dict):
+    """A format map that starts a service the first time its name is asked for."""
+
+    def __init__(self, url) -> None:
+        super().__init__()
+        self.url = url
+
+    def __missing__(self, key: str) -> str:
+        return self.url(key)
+
+
+def corpus_function(runtime: str, name: str, env: dict[str, str], native_builds) -> Function:
+    """A Function running `benchmarks/corpus/<name>` under `runtime`."""
+    if runtime == "native":
+        return Function(native_builds.zip(name), handler="app.handler", env=env)
+    env = {**env, "PYTHONPATH": requirements_site(name), "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [*INTERPRETED[runtime], "app.handler"]
+    return Function(str(CORPUS / name), command=command, handler="app.handler", env=env)
+
+
+def read_json(name: str, file: str):
+    return json.loads((CORPUS / name / file).read_text(encoding="utf-8"))

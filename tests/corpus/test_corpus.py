@@ -1,0 +1,72 @@
+"""Every corpus function answers its event as it does under awslambdaric, natively and interpreted, and
+its answer is the one its `expected.json` describes (a JSON body is compared decoded; only the keys
+named there are compared)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import FUNCTIONS, corpus_function, environment, read_json
+
+_reference: dict[str, object] = {}
+
+
+def answer(runtime: str, name: str, service_urls, native_builds):
+    """The function's answer to its event.json under `runtime` (one cold start)."""
+    env = environment(name, service_urls)
+    with corpus_function(runtime, name, env, native_builds) as fn:
+        result = fn.invoke(read_json(name, "event.json"))
+    assert result.ok, f"{name} under {runtime}: {result.error_type}: {result.payload[:2000]!r}\n{result.logs}"
+    return result.json()
+
+
+def reference(name: str, service_urls, native_builds):
+    """The answer under awslambdaric, once per session."""
+    if name not in _reference:
+        _reference[name] = answer("awslambdaric", name, service_urls, native_builds)
+    return _reference[name]
+
+
+def matches(value, expected) -> bool:
+    """Whether `value` is what `expected` describes: the keys it names (a JSON string "body" decoded),
+    lists item by item, anything else equal."""
+    if isinstance(expected, dict):
+        if not isinstance(value, dict):
+            return False
+        for key, wanted in expected.items():
+            if key not in value:
+                return False
+            got = value[key]
+            if key == "body" and isinstance(got, str) and not isinstance(wanted, str):
+                got = json.loads(got)
+            if not matches(got, wanted):
+                return False
+        return True
+    if isinstance(expected, list):
+        return isinstance(value, list) and len(value) == len(expected) and all(map(matches, value, expected))
+    return value == expected
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_awslambdaric_gives_the_expected_answer(name, service_urls, native_builds):
+    got = reference(name, service_urls, native_builds)
+    assert matches(got, read_json(name, "expected.json")), got
+
+
+@pytest.mark.parametrize("runtime", ["interpreted", pytest.param("native", marks=pytest.mark.native)])
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_the_same_answer_as_awslambdaric(runtime, name, service_urls, native_builds):
+    got = answer(runtime, name, service_urls, native_builds)
+    assert got == reference(name, service_urls, native_builds)
+    assert matches(got, read_json(name, "expected.json")), got
+
+
+def test_matches_compares_what_expected_names():
+    assert matches({"a": 1, "b": [1, {"c": 2, "d": 3}]}, {"b": [1, {"c": 2}]})
+    assert matches({"statusCode": 200, "body": '{"x": 1}'}, {"body": {"x": 1}})
+    assert not matches({"a": 1}, {"a": 2})
+    assert not matches({"a": [1, 2]}, {"a": [1]})
+    assert not matches({"a": 1}, {"b": 1})
+    assert not matches([1], {"a": 1})
