@@ -1,6 +1,7 @@
 """The distributions a function's requirements install: their metadata ships in the native build, and
 the entry-point groups they declare are compiled in as a table (unit tests on real folders; the native
-test builds a library that reads its own version and plugins at import)."""
+test builds a library that reads its own version and plugins at import, and checks that a module the
+build left out is absent as on Lambda)."""
 
 from __future__ import annotations
 
@@ -70,9 +71,18 @@ METALIB = {
     "metalib-1.0.dist-info/entry_points.txt": "[metalib.plugins]\nshout = metalib.shout:run\n",
 }
 HANDLER = (
-    "import metalib\n\n\n"
+    "import importlib.util\n\nimport metalib\n\n\n"
     "def handler(event, context):\n"
-    "    return {'version': metalib.VERSION, 'shouted': metalib.PLUGINS['shout'](event['text'])}\n"
+    "    try:\n"
+    "        __import__(event['absent'])\n"
+    "    except ModuleNotFoundError as exc:\n"
+    "        missing = exc.name\n"
+    "    return {\n"
+    "        'version': metalib.VERSION,\n"
+    "        'shouted': metalib.PLUGINS['shout'](event['text']),\n"
+    "        'found': importlib.util.find_spec(event['absent']) is not None,\n"
+    "        'missing': missing,\n"
+    "    }\n"
 )
 
 
@@ -100,6 +110,8 @@ def test_a_library_reading_its_metadata_at_import_starts_and_answers_natively(tm
     assert built.returncode == 0, built.stdout + built.stderr
     assert "warning" not in built.stdout, built.stdout
     with Function(os.path.join(out, "function.zip")) as fn:
-        result = fn.invoke({"text": "hi"})
+        # tomllib is left out by the stdlib trim: absent, as a module missing from a zip is on Lambda,
+        # so that a library probing for an optional module (yarl's find_spec) takes its other path.
+        result = fn.invoke({"text": "hi", "absent": "tomllib"})
         assert result.ok, result.payload
-        assert result.json() == {"version": "1.0", "shouted": "HI"}
+        assert result.json() == {"version": "1.0", "shouted": "HI", "found": False, "missing": "tomllib"}

@@ -66,6 +66,10 @@ def nuitka_command(
         *(f"--include-module={module}" for module in runtime),
         # Output goes to a log, not a terminal.
         "--progress-bar=none",
+        # A module the build leaves out is absent, as on Lambda when a zip lacks it: `find_spec` gives None
+        # and an import raises ModuleNotFoundError. Nuitka's default instead finds it and raises
+        # ImportError, which breaks libraries probing for optional ones (yarl: find_spec("pydantic_core")).
+        "--no-deployment-flag=excluded-module-usage",
         *extra_options,
         entry,
     ]
