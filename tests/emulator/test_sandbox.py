@@ -8,12 +8,13 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 
 import orjson
 import pytest
 
-from lambda_native.emulator import Function
+from lambda_native.emulator import Function, sandbox
 from lambda_native.emulator.lambda_env import LAMBDA_LD_LIBRARY_PATH, LAMBDA_PATH
 from lambda_native.emulator.package import PackageError, extract_zip
 from lambda_native.emulator.sandbox import DEFAULT_EPHEMERAL_MB, SANDBOX_UID, TASK_ROOT
@@ -218,3 +219,40 @@ def test_a_runtime_in_the_hosts_tmp_is_refused_with_what_to_do(user_folder, tmp_
     )
     with Function(user_folder, command=[str(runtime)], handler="probe.report") as fn:
         assert fn.invoke({}).ok
+
+
+NOBODY = 65534
+AS_AN_ORDINARY_USER = """
+import importlib.util, os, subprocess, sys
+spec = importlib.util.spec_from_file_location("sandbox", sys.argv[1])
+sandbox = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(sandbox)
+box = sandbox.Sandbox(sys.argv[2])
+report, box.report_fd = os.pipe()
+script = "id -u; pwd; touch x 2>/dev/null && echo writable || echo read-only"
+run = subprocess.run(["/bin/sh", "-c", script], preexec_fn=box.enter, capture_output=True, text=True)
+print(run.stdout, end="")
+"""
+
+
+def test_an_ordinary_user_gets_the_same_sandbox(tmp_path):
+    """The set-up needs no root where the kernel allows unprivileged user namespaces: run it as nobody
+    (with the system's Python: the project's may be in a folder only root can read)."""
+    setpriv, python = shutil.which("setpriv"), "/usr/bin/python3"
+    if os.getuid() != 0 or setpriv is None or not os.access(python, os.X_OK):
+        pytest.skip("needs root (to become nobody), util-linux setpriv and /usr/bin/python3")
+    task = tempfile.mkdtemp(prefix="lambda-native-nobody-")
+    try:
+        os.chmod(task, 0o755)
+        as_nobody = [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+        run = subprocess.run(
+            [*as_nobody, python, "-c", AS_AN_ORDINARY_USER, sandbox.__file__, task],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            cwd="/",
+        )
+    finally:
+        shutil.rmtree(task)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == f"{SANDBOX_UID}\n{TASK_ROOT}\nread-only\n"
