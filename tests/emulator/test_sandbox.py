@@ -97,6 +97,24 @@ def test_tmp_is_private_and_full_at_the_ephemeral_storage_size(runtime, size_mb)
     assert result.json() == {"mb": size_mb, "error": "ENOSPC"}
 
 
+def test_the_templates_ephemeral_storage_sizes_tmp_and_the_option_wins(user_folder, tmp_path):
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        f"      CodeUri: {user_folder}\n      Handler: probe.fill_tmp\n      Timeout: 30\n"
+        "      EphemeralStorage:\n        Size: 640\n"
+    )
+    from_template = cli("invoke", "--template", template, "--", *OUR_RUNTIME)
+    assert from_template.returncode == 0, from_template.stderr
+    assert orjson.loads(from_template.stdout) == {"mb": 640, "error": "ENOSPC"}
+    from_option = cli("invoke", "--template", template, "--ephemeral-storage", "576", "--", *OUR_RUNTIME)
+    assert orjson.loads(from_option.stdout) == {"mb": 576, "error": "ENOSPC"}
+    template.write_text(template.read_text().replace("640", "100"))
+    refused = cli("invoke", "--template", template, "--", *OUR_RUNTIME)
+    assert refused.returncode == 2
+    assert b"Fn.EphemeralStorage.Size: ephemeral storage must be between 512 and 10240 MB" in refused.stderr
+
+
 def test_a_raised_errors_stack_names_var_task(runtime):
     with function(runtime, "probe.fail", sandbox=True) as fn:
         result = fn.invoke({})

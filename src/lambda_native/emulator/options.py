@@ -153,13 +153,16 @@ def function_settings(args: argparse.Namespace, command: list[str] | None) -> di
             )
         settings["cpu"] = args.cpu
     settings["sandbox"] = not args.no_sandbox
-    if args.ephemeral_storage is not None:
-        if args.no_sandbox:
-            raise UsageError("--ephemeral-storage sizes the sandbox's /tmp: it cannot go with --no-sandbox")
+    storage, where = args.ephemeral_storage, "--ephemeral-storage"
+    if storage is not None and args.no_sandbox:
+        raise UsageError("--ephemeral-storage sizes the sandbox's /tmp: it cannot go with --no-sandbox")
+    if storage is None and tpl is not None and not args.no_sandbox:
+        storage, where = tpl.ephemeral_storage, f"{tpl.logical_id}.EphemeralStorage.Size"
+    if storage is not None:
         try:
-            settings["ephemeral_storage"] = check_ephemeral_storage(args.ephemeral_storage)
+            settings["ephemeral_storage"] = check_ephemeral_storage(storage)
         except ValueError as exc:
-            raise UsageError(f"--ephemeral-storage: {exc}") from None
+            raise UsageError(f"{where}: {exc}") from None
     settings["region"] = region
     settings["env"] = env
     settings["source"] = source
