@@ -42,8 +42,8 @@ _MS_PRIVATE = 0x40000
 # user namespace); statvfs reports them with the same bits.
 _LOCKED_FLAGS = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC | _MS_RDONLY
 
-
 STARTED = b"started "
+"""What `Sandbox.enter` reports before the instant the runtime is exec'd, when the set-up succeeded."""
 _warned = False
 
 
