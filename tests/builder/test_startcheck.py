@@ -141,6 +141,21 @@ fi
     assert checked.init_ms > 0 and checked.warnings == [] and not checked.invoked
 
 
+def test_the_check_runs_the_function_in_lambdas_sandbox(tmp_path):
+    """An init that writes beside its code fails there as on Lambda: /var/task is read-only."""
+    script = (
+        '#!/bin/sh\ntouch "$LAMBDA_TASK_ROOT/cache.db" || {\n'
+        + INIT_ERROR.split("\n", 1)[1].format(
+            error_type="OSError", document=document("OSError", "cannot write the cache")
+        )
+        + "}\n"
+    )
+    checked = startcheck.check_start(bootstrap_zip(tmp_path, script), "app.handler")
+    [warning] = checked.warnings
+    assert "its init fails with OSError: cannot write the cache" in warning
+    assert "touch: cannot touch '/var/task/cache.db': Read-only file system" in warning
+
+
 def test_a_bootstrap_the_emulator_cannot_run_here_is_a_warning(tmp_path):
     path = tmp_path / "function.zip"
     with zipfile.ZipFile(path, "w") as archive:

@@ -9,6 +9,7 @@ import sys
 import orjson
 
 from lambda_native.emulator.report import parse_report
+from lambda_native.emulator.sandbox import TASK_ROOT
 
 from .conftest import HANDLERS, SH_RUNTIME, TESTDATA
 
@@ -133,7 +134,7 @@ def test_command_with_a_task_root_options_and_env(tmp_path):
     env = orjson.loads(run.stdout)
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == "fn" and env["AWS_LAMBDA_FUNCTION_VERSION"] == "3"
-    assert env["AWS_REGION"] == "ap-south-1" and env["LAMBDA_TASK_ROOT"] == str(HANDLERS)
+    assert env["AWS_REGION"] == "ap-south-1" and env["LAMBDA_TASK_ROOT"] == TASK_ROOT  # in the sandbox
     assert env["A"] == "1" and env["FROM_FILE"] == "quoted value" and env["OTHER"] == "1"
     assert env["AWS_LAMBDA_LOG_FORMAT"] == "JSON" and env["AWS_LAMBDA_LOG_LEVEL"] == "INFO"
     records = [orjson.loads(line) for line in run.stderr.splitlines() if line.startswith(b'{"time"')]
@@ -166,7 +167,7 @@ def test_template_with_cloudformation_tags():
     )
     assert run.returncode == 0, run.stderr
     env = orjson.loads(run.stdout)
-    assert env["_HANDLER"] == "app.environment" and env["LAMBDA_TASK_ROOT"] == str(HANDLERS)
+    assert env["_HANDLER"] == "app.environment" and env["LAMBDA_TASK_ROOT"] == TASK_ROOT  # in the sandbox
     assert (
         env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256" and env["AWS_LAMBDA_FUNCTION_NAME"] == "EnvFunction"
     )

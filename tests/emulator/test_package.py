@@ -99,14 +99,51 @@ def test_bootstrap_in_a_subfolder_is_not_at_the_root(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("mode", "shown"), [(stat.S_IFREG | 0o644, "mode 0644"), (None, "no unix permissions recorded")]
+    ("mode", "shown"),
+    [
+        (stat.S_IFREG | 0o644, "mode 0644"),
+        (0o600, "mode 0600"),  # what zipfile.writestr records for a name
+        (None, "no unix permissions recorded"),  # Windows' zip
+    ],
 )
 def test_non_executable_bootstrap_in_zip(tmp_path, mode, shown):
     zip_path = make_zip(tmp_path / "function.zip", [("bootstrap", b"#!/bin/sh\n", mode)])
     with pytest.raises(PackageError) as excinfo:
         Function(zip_path)
-    assert f"'bootstrap' in function.zip is not executable ({shown})" in str(excinfo.value)
-    assert "chmod +x" in str(excinfo.value)
+    message = str(excinfo.value)
+    assert f"'bootstrap' in function.zip is not executable ({shown})" in message
+    assert "fork/exec /var/task/bootstrap: permission denied" in message
+    assert "chmod 755 bootstrap" in message and "0o100755 << 16" in message
+
+
+def test_entries_without_unix_modes_are_regular_files_as_lambda_unpacks_them(tmp_path):
+    """Windows' zip records no modes; `zipfile.writestr` and `external_attr = 0o755 << 16` record
+    permissions without a file type. Lambda unpacks all of them as regular files."""
+    zip_path = tmp_path / "function.zip"
+    with zipfile.ZipFile(zip_path, "w") as zf:
+        bootstrap = zipfile.ZipInfo("bootstrap")
+        bootstrap.external_attr = 0o755 << 16
+        zf.writestr(bootstrap, bootstrap_bytes())
+        zf.writestr("app.py", "HANDLER = 1\n")  # mode 0600, no type
+        windows = zipfile.ZipInfo("lib/data.txt")
+        windows.create_system = 0
+        zf.writestr(windows, "data")
+    with Function(zip_path) as fn:
+        root = Path(fn.task_root)
+        assert os.stat(root / "bootstrap").st_mode & 0o777 == 0o755
+        assert os.stat(root / "app.py").st_mode & 0o777 == 0o600
+        assert os.stat(root / "lib" / "data.txt").st_mode & 0o777 == 0o644
+        assert (root / "lib" / "data.txt").read_text() == "data"
+        assert fn.invoke(b'{"z": 1}').payload == b'{"z": 1}'
+
+
+def test_a_special_file_in_a_zip_is_still_refused(tmp_path):
+    zip_path = make_zip(
+        tmp_path / "function.zip",
+        [("bootstrap", b"#!/bin/sh\n", stat.S_IFREG | 0o755), ("pipe", b"", stat.S_IFIFO | 0o644)],
+    )
+    with pytest.raises(PackageError, match="entry 'pipe' is not a regular file or folder; refusing it"):
+        Function(zip_path)
 
 
 def test_not_a_zip(tmp_path):

@@ -57,11 +57,15 @@ def test_the_cpu_of_an_executable_is_read_from_its_elf_header(arm64_folder, tmp_
 
 
 @needs_qemu
-def test_an_arm64_bootstrap_answers_through_qemu_and_its_report_says_emulated(arm64_folder):
+@pytest.mark.parametrize("sandbox", [False, True])
+def test_an_arm64_bootstrap_answers_through_qemu_and_its_report_says_emulated(arm64_folder, sandbox):
     event = {"from": "an arm64 invoke"}
-    with Function(arm64_folder) as fn:
+    with Function(arm64_folder, sandbox=sandbox) as fn:
         assert fn.package.argv[0] == qemu.find_qemu("aarch64")
         result = fn.invoke(orjson.dumps(event))
+        with open(f"/proc/{fn.environment.proc.pid}/mountinfo") as f:
+            mount_points = [line.split()[4] for line in f]
+    assert ("/var/task" in mount_points) == sandbox  # qemu runs /var/task/bootstrap in the sandbox
     assert result.ok, result.payload
     assert orjson.loads(result.payload) == event
     fields = parse_report(result.report)

@@ -148,7 +148,8 @@ def test_concurrent_invokes_queue_on_one_environment(serve):
 
 
 def test_concurrency_keeps_several_warm_environments(serve, tmp_path):
-    server = serve(TESTDATA, "--concurrency", "2", "--", *PROBE)
+    # The gate is in this test's /tmp, which the sandbox's own /tmp would hide.
+    server = serve(TESTDATA, "--concurrency", "2", "--no-sandbox", "--", *PROBE)
     pids = concurrent_pids(server, 2, tmp_path / "gate")
     assert len(set(pids)) == 2
     again = concurrent_pids(server, 2, tmp_path / "gate")
@@ -160,7 +161,7 @@ def test_concurrency_keeps_several_warm_environments(serve, tmp_path):
 
 
 def test_streamed_response_is_forwarded_as_it_arrives(serve, tmp_path):
-    server = serve(TESTDATA, "--", *PROBE)
+    server = serve(TESTDATA, "--no-sandbox", "--", *PROBE)  # the gate is in the host's /tmp
     gate = tmp_path / "gate"
     reply = server.invoke({"probe": "stream-gated", "gate": str(gate)}, preload_content=False)
     assert reply.status == 200 and reply.headers["Transfer-Encoding"] == "chunked"

@@ -27,6 +27,16 @@ def test_function_with_tags_and_globals():
     }
 
 
+def test_ephemeral_storage_is_read_and_none_without_it(tmp_path):
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      EphemeralStorage:\n        Size: 2048\n"
+    )
+    assert read_template(str(path)).ephemeral_storage == 2048
+    assert read_template(TEMPLATE, "EchoFunction").ephemeral_storage is None
+
+
 def test_function_properties_override_globals():
     tpl = read_template(TEMPLATE, "EchoFunction")
     assert tpl.memory == 128 and tpl.timeout == 2.0

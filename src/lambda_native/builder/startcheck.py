@@ -3,8 +3,8 @@ would, and the handler must load.
 
 A native build compiles in what its static scans and its import probe found. A module or a codec reached
 only by a name computed at run time is missing until something asks for it: on Lambda, at the first
-cold start. So the build starts the built `bootstrap` (lambda_native.emulator, the init phase alone: the
-handler's module is imported, none of the handler's code runs) and then:
+cold start. So the build starts the built `bootstrap` (lambda_native.emulator, in Lambda's sandbox, the
+init phase alone: the handler's module is imported, none of the handler's code runs) and then:
 
 - an init that fails because something is missing (`Runtime.ImportModuleError`, or an error saying "No
   module named" or "unknown encoding") fails the build, showing the init error and what fixes it, told
@@ -136,6 +136,7 @@ def check_start(
             memory=CHECK_MEMORY_MB,
             env=env,
             credentials=FAKE_CREDENTIALS,
+            sandbox=True,
         )
     except PackageError as exc:  # e.g. an arm64 bootstrap on a machine without qemu-user
         warnings.append(f"the built function was not started to check it: {exc}")

@@ -12,14 +12,17 @@ Python API (stable; used by the tests and the benchmark suite)::
 
 `Function(source, *, command=None, handler=None, timeout=3.0, memory=128, env=None, cpu=None,
 function_name="test_function", function_version="$LATEST", region="us-east-1", log_format=None,
-log_level=None, max_concurrency=None, profile=None, credentials=None, log=None)`: `source` is a
+log_level=None, max_concurrency=None, profile=None, credentials=None, log=None, sandbox=False,
+ephemeral_storage=512)`: `source` is a
 function.zip, a folder holding `bootstrap`, or a command list (`[sys.executable, "-m", "awslambdaric",
 "app.handler"]`); `command=` with a path runs the command in that task root. Bad code (zip-slip, links,
 missing or non-executable `bootstrap`) raises `PackageError` at construction. `cpu` pins the runtime
 process to that CPU. `log` is called with each output line (runtime output and START/END/REPORT) as it
 happens. `max_concurrency=N` runs it as on Lambda Managed Instances: one runtime serves up to N invokes at
 once (call `invoke` from N threads). The function gets the credentials of AWS profile `profile`, else
-`credentials`, else the caller's (`AWS_ACCESS_KEY_ID`...), else fake ones.
+`credentials`, else the caller's (`AWS_ACCESS_KEY_ID`...), else fake ones. `sandbox=True` runs it in
+Lambda's sandbox (`sandbox`: /var/task read-only, a private /tmp of `ephemeral_storage` MB, uid 993), as
+`lambda-native invoke` and `serve` do by default.
 
 `init() -> InitResult`: the init phase alone, as for provisioned concurrency (`ok`, `error_type`,
 `payload` and `json()` of the init error, `logs`, `init_duration_ms`); the next invoke is warm.
@@ -35,11 +38,11 @@ The module layout, one job each: `http11` (HTTP parsing, no I/O), `runtime_state
 state table: which call is allowed in which state and what it does, no I/O), `runtime_api` (the Runtime
 API server, its connections and the readers of posted bodies), `invocation` (one invoke's request and
 reply), `environment` (the execution environment: wires the parts; owns the runtime's lifetime, timers
-and the invocations keyed by request id), `process`, `output` (the runtime's log lines), `memory`,
-`measure` (`InvokeResult`: durations and memory), `report` (START / END / REPORT), `package` (zip /
-folder / command; `extract_zip`), `lambda_env` (the runtime's environment variables), `platform_errors`,
-`template` (SAM templates), `function` (this API), `options` (the commands' shared function options),
-`invoke_cli`, `serve` and `serve_cli` (the commands).
+and the invocations keyed by request id), `process`, `sandbox` (Lambda's sandbox around the runtime),
+`output` (the runtime's log lines), `memory`, `measure` (`InvokeResult`: durations and memory), `report`
+(START / END / REPORT), `package` (zip / folder / command; `extract_zip`), `lambda_env` (the runtime's
+environment variables), `platform_errors`, `template` (SAM templates), `function` (this API), `options`
+(the commands' shared function options), `invoke_cli`, `serve` and `serve_cli` (the commands).
 """
 
 from lambda_native.emulator.function import Function, InitResult

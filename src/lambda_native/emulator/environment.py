@@ -44,6 +44,15 @@ from lambda_native.emulator.runtime_api import (
     RuntimeAPIServer,
 )
 from lambda_native.emulator.runtime_state import RuntimeAPIState
+from lambda_native.emulator.sandbox import (
+    DEFAULT_EPHEMERAL_MB,
+    TASK_ROOT,
+    Sandbox,
+    SandboxUnavailable,
+    check_reachable,
+    sandboxed_path,
+    warn_unsandboxed,
+)
 
 INIT_TIMEOUT_S = 10.0
 """Lambda's limit on the init phase; an init that is still running after this plus the function's
@@ -66,7 +75,8 @@ class Environment:
     """A Lambda execution environment for one function, driven from an asyncio loop.
 
     `log`, if given, receives every line as it happens: the runtime's output and the platform's
-    START / END / REPORT lines.
+    START / END / REPORT lines. `sandbox` starts the runtime in Lambda's sandbox (emulator.sandbox), with
+    a /tmp of `ephemeral_storage` MB.
     """
 
     def __init__(
@@ -77,6 +87,8 @@ class Environment:
         *,
         cpu: int | None = None,
         log=None,
+        sandbox: bool = False,
+        ephemeral_storage: int = DEFAULT_EPHEMERAL_MB,
     ) -> None:
         self.package = package
         self.config = config
@@ -84,6 +96,11 @@ class Environment:
         check_user_env(self.user_env)
         self.cpu = cpu
         self.log = log
+        # Lambda's sandbox (emulator.sandbox) around each start; None when off or unavailable here.
+        self.sandbox = None
+        if sandbox:
+            check_reachable(package.argv, package.task_root)
+            self.sandbox = Sandbox(package.task_root, ephemeral_storage)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.api = RuntimeAPIServer(self._answer)
         self.state = RuntimeAPIState(concurrent=config.max_concurrency is not None)
@@ -223,22 +240,36 @@ class Environment:
 
     def _spawn(self, request_id: str) -> Outcome | None:
         """Start the runtime process; the platform error when it cannot be started."""
+        sandbox = self.sandbox
+        task_root = self.package.task_root
+        argv = self.package.argv
+        if sandbox is not None:
+            argv = [sandboxed_path(arg, task_root) for arg in argv]
+            task_root = TASK_ROOT
         env = runtime_environment(
             self.config,
             runtime_api=self.runtime_api,
-            task_root=self.package.task_root,
+            task_root=task_root,
             user_env=self.user_env,
             inherit_path=self.package.inherit_path,
+            caller_path=sandbox is None,
         )
         self.init_error = None
         self._died_initializing = False
         self.t_first_next_ns = None
         self.t_spawn_ns = time.perf_counter_ns()
         try:
-            proc = spawn(self.package.argv, env, self.package.task_root, self.cpu)
+            proc = spawn(argv, env, task_root, self.cpu, sandbox)
+        except SandboxUnavailable as exc:
+            warn_unsandboxed(str(exc))
+            self.sandbox = None
+            return self._spawn(request_id)
         except OSError as exc:
-            message = f"RequestId: {request_id} Error: fork/exec {self.package.argv[0]}: {exc.strerror}"
+            message = f"RequestId: {request_id} Error: fork/exec {argv[0]}: {exc.strerror}"
             return platform_error("Runtime.InvalidEntrypoint", message)
+        if proc.t_exec_ns is not None:
+            # Lambda's Init Duration is the runtime's own: it begins after the sandbox's set-up.
+            self.t_spawn_ns = proc.t_exec_ns
         self.proc = proc
         self.state.spawned()
         self.memory = TreeMemory(proc.pid)

@@ -18,6 +18,7 @@ from lambda_native.emulator.environment import Environment
 from lambda_native.emulator.lambda_env import FunctionConfig, profile_credentials
 from lambda_native.emulator.measure import InvokeResult
 from lambda_native.emulator.package import open_package
+from lambda_native.emulator.sandbox import DEFAULT_EPHEMERAL_MB
 
 
 class Function:
@@ -31,7 +32,9 @@ class Function:
     `max_concurrency=N` makes it a Lambda Managed Instances function: `invoke` may then be called from N
     threads at once, and the one runtime serves them together.
     The function gets the credentials of AWS profile `profile`, else `credentials` (the variables), else
-    the caller's, else fake ones.
+    the caller's, else fake ones. `sandbox=True` runs it in Lambda's sandbox (emulator.sandbox: the task
+    root read-only at /var/task, a private /tmp of `ephemeral_storage` MB, uid 993), as `lambda-native
+    invoke` and `serve` do by default; off here, where tests and benchmarks measure the runtime itself.
     """
 
     def __init__(
@@ -53,6 +56,8 @@ class Function:
         profile: str | None = None,
         credentials: dict[str, str] | None = None,
         log=None,
+        sandbox: bool = False,
+        ephemeral_storage: int = DEFAULT_EPHEMERAL_MB,
     ) -> None:
         if isinstance(source, (list, tuple)):
             source, command = None, list(source)
@@ -74,7 +79,15 @@ class Function:
         )
         self.package = open_package(source, command)
         try:
-            self.environment = Environment(self.package, self.config, env, cpu=cpu, log=log)
+            self.environment = Environment(
+                self.package,
+                self.config,
+                env,
+                cpu=cpu,
+                log=log,
+                sandbox=sandbox,
+                ephemeral_storage=ephemeral_storage,
+            )
         except BaseException:
             self.package.cleanup()
             raise

@@ -1,10 +1,11 @@
 """The environment variables Lambda gives a `provided.al2023` runtime, and nothing of the caller's.
 
-Values follow the runtime contract (section 1.12). Paths that Lambda fixes at `/var/task` point at the
-real task root instead. A runtime started as a command (`-- python -m awslambdaric app.handler`) also
-keeps the caller's PATH in front of Lambda's, and the variables that select a Python installation
-(`VIRTUAL_ENV`, `PYTHONHOME`, `PYTHONPATH`, `CONDA_PREFIX`, `PYENV_VERSION`), so the same interpreter
-runs with the same packages as in the caller's shell.
+Values follow the runtime contract (section 1.12). In Lambda's sandbox (emulator.sandbox) the task root
+is /var/task and PATH is Lambda's alone, as on Lambda. Outside it, paths that Lambda fixes at /var/task
+point at the real task root, and a runtime started as a command (`-- python -m awslambdaric
+app.handler`) also keeps the caller's PATH in front of Lambda's. A command runtime keeps the variables
+that select a Python installation (`VIRTUAL_ENV`, `PYTHONHOME`, `PYTHONPATH`, `CONDA_PREFIX`,
+`PYENV_VERSION`) either way, so the same interpreter runs with the same packages as in the caller's shell.
 
 Lambda always gives the function its execution role's credentials (`AWS_ACCESS_KEY_ID`,
 `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`); here they are the caller's, from the environment or an AWS
@@ -192,8 +193,10 @@ def runtime_environment(
     task_root: str,
     user_env: dict[str, str],
     inherit_path: bool,
+    caller_path: bool = True,
 ) -> dict[str, str]:
-    """The complete environment of the runtime process."""
+    """The complete environment of the runtime process; `caller_path=False` (in Lambda's sandbox) leaves
+    a command runtime Lambda's PATH alone."""
     stream = time.strftime("%Y/%m/%d", time.gmtime()) + f"/[{config.version}]{uuid.uuid4().hex}"
     env = {
         "AWS_LAMBDA_RUNTIME_API": runtime_api,
@@ -228,9 +231,8 @@ def runtime_environment(
     if config.max_concurrency is not None:
         env["AWS_LAMBDA_MAX_CONCURRENCY"] = str(config.max_concurrency)
     if inherit_path:
-        caller_path = os.environ.get("PATH")
-        if caller_path:
-            env["PATH"] = f"{caller_path}:{LAMBDA_PATH}"
+        if caller_path and os.environ.get("PATH"):
+            env["PATH"] = f"{os.environ['PATH']}:{LAMBDA_PATH}"
         env.update((key, os.environ[key]) for key in COMMAND_INHERITED if key in os.environ)
     env.update(user_env)
     return env

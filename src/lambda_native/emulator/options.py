@@ -11,6 +11,7 @@ import os
 import orjson
 
 from lambda_native.emulator.lambda_env import FunctionConfig, profile_credentials
+from lambda_native.emulator.sandbox import DEFAULT_EPHEMERAL_MB, MAX_EPHEMERAL_MB, check_ephemeral_storage
 from lambda_native.emulator.template import read_template
 
 
@@ -71,6 +72,19 @@ def add_function_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="Lambda Managed Instances: one environment serves up to N invokes at once "
         "(AWS_LAMBDA_MAX_CONCURRENCY; logs are JSON)",
+    )
+    parser.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run the function as a plain process in its own folder (default: in Lambda's sandbox, the task "
+        "root read-only at /var/task, a private /tmp, uid 993, Lambda's PATH)",
+    )
+    parser.add_argument(
+        "--ephemeral-storage",
+        type=int,
+        metavar="MB",
+        help=f"the size of the sandbox's /tmp, {DEFAULT_EPHEMERAL_MB}-{MAX_EPHEMERAL_MB} "
+        f"(default {DEFAULT_EPHEMERAL_MB})",
     )
     parser.add_argument(
         "--template",
@@ -138,11 +152,27 @@ def function_settings(args: argparse.Namespace, command: list[str] | None) -> di
                 f"--cpu {args.cpu}: this process may only use CPUs {sorted(os.sched_getaffinity(0))}"
             )
         settings["cpu"] = args.cpu
+    settings["sandbox"] = not args.no_sandbox
+    storage, where = args.ephemeral_storage, "--ephemeral-storage"
+    if storage is not None and args.no_sandbox:
+        raise UsageError("--ephemeral-storage sizes the sandbox's /tmp: it cannot go with --no-sandbox")
+    if storage is None and tpl is not None and not args.no_sandbox:
+        storage, where = tpl.ephemeral_storage, f"{tpl.logical_id}.EphemeralStorage.Size"
+    if storage is not None:
+        try:
+            settings["ephemeral_storage"] = check_ephemeral_storage(storage)
+        except ValueError as exc:
+            raise UsageError(f"{where}: {exc}") from None
     settings["region"] = region
     settings["env"] = env
     settings["source"] = source
     settings["command"] = command
     return settings
+
+
+def sandbox_settings(settings: dict) -> dict:
+    """The `Environment` keyword arguments for the sandbox, from `settings`."""
+    return {key: settings[key] for key in ("sandbox", "ephemeral_storage") if key in settings}
 
 
 def read_env_file(path: str, function_keys: list[str] | None = None) -> dict[str, str]:

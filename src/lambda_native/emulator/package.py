@@ -1,8 +1,9 @@
 """What to run: a `function.zip` (extracted safely), a folder holding `bootstrap`, or a command.
 
 Lambda unpacks a function's zip into `/var/task` and runs `/var/task/bootstrap` for `provided.al2023`.
-Here the zip goes to a private temporary folder instead; entries that would escape it, links, special
-files and a missing or non-executable `bootstrap` are refused with a message that says what to fix.
+Here the zip goes to a private temporary folder instead (mounted at /var/task in the sandbox); entries
+that would escape it, links, special files and a missing or non-executable `bootstrap` are refused with a
+message that says what to fix. Entries without unix modes (Windows' zip) are regular files, mode 644.
 A `bootstrap` built for another CPU (an arm64 build on x86_64) runs under qemu (emulator.qemu).
 """
 
@@ -185,7 +186,8 @@ def _check_entries(name: str, entries: list[zipfile.ZipInfo]) -> None:
         mode = _unix_mode(info)
         if stat.S_ISLNK(mode):
             raise PackageError(f"{name}: entry {entry!r} is a symbolic link; links are refused")
-        if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        # Only permission bits (Python's `zipfile.writestr`, `external_attr = 0o755 << 16`): a regular file.
+        if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
             raise PackageError(f"{name}: entry {entry!r} is not a regular file or folder; refusing it")
         total += info.file_size
         if total > MAX_UNZIPPED_BYTES:
@@ -202,6 +204,8 @@ def _check_zip_bootstrap(name: str, entries: list[zipfile.ZipInfo]) -> None:
     if not mode & 0o111:
         shown = f"mode {stat.S_IMODE(mode):04o}" if mode else "no unix permissions recorded"
         raise PackageError(
-            f"'bootstrap' in {name} is not executable ({shown}); Lambda would fail with "
-            "Runtime.InvalidEntrypoint: chmod +x bootstrap before zipping (zip keeps the mode)"
+            f"'bootstrap' in {name} is not executable ({shown}): on Lambda its init fails with "
+            "Runtime.InvalidEntrypoint (fork/exec /var/task/bootstrap: permission denied). Zip it with its "
+            "execute bit: chmod 755 bootstrap, then `zip`, or in Python set "
+            "ZipInfo.external_attr = 0o100755 << 16 (Windows' zip records no modes: zip in WSL instead)"
         )

@@ -16,6 +16,7 @@ from lambda_native.emulator.options import (
     add_function_arguments,
     function_settings,
     make_config,
+    sandbox_settings,
     split_command,
 )
 
@@ -69,7 +70,14 @@ def main(argv: list[str]) -> int:
         for _ in range(args.concurrency):
             package = open_package(settings["source"], command)
             environments.append(
-                Environment(package, config, settings["env"], cpu=settings.get("cpu"), log=_print)
+                Environment(
+                    package,
+                    config,
+                    settings["env"],
+                    cpu=settings.get("cpu"),
+                    log=_print,
+                    **sandbox_settings(settings),
+                )
             )
     except ValueError as exc:
         for env in environments:

@@ -1,10 +1,10 @@
 """A function's configuration read from a SAM / CloudFormation template, as `sam local invoke -t` does.
 
-Reads Handler, Timeout, MemorySize, Environment.Variables, CodeUri and FunctionName of one
-`AWS::Serverless::Function` (or `AWS::Lambda::Function`), with `Globals.Function` underneath. Short-form
-CloudFormation tags (`!Ref`, `!Sub`, `!GetAtt`, ...) are accepted: `!Ref` of a template parameter gives
-its `Default`, `!Sub` substitutes parameters' defaults and `AWS::Region`, and anything else becomes the
-plain value written after the tag (e.g. `!GetAtt Table.Arn` -> "Table.Arn").
+Reads Handler, Timeout, MemorySize, EphemeralStorage.Size, Environment.Variables, CodeUri and FunctionName
+of one `AWS::Serverless::Function` (or `AWS::Lambda::Function`), with `Globals.Function` underneath.
+Short-form CloudFormation tags (`!Ref`, `!Sub`, `!GetAtt`, ...) are accepted: `!Ref` of a template
+parameter gives its `Default`, `!Sub` substitutes parameters' defaults and `AWS::Region`, and anything
+else becomes the plain value written after the tag (e.g. `!GetAtt Table.Arn` -> "Table.Arn").
 """
 
 from __future__ import annotations
@@ -51,7 +51,16 @@ _Loader.add_multi_constructor("!", _construct_tagged)
 class FunctionTemplate:
     """The settings of one function in a template (None where the template says nothing)."""
 
-    __slots__ = ("code_uri", "environment", "function_name", "handler", "logical_id", "memory", "timeout")
+    __slots__ = (
+        "code_uri",
+        "environment",
+        "ephemeral_storage",
+        "function_name",
+        "handler",
+        "logical_id",
+        "memory",
+        "timeout",
+    )
 
     def __init__(self, **fields) -> None:
         for name in self.__slots__:
@@ -102,11 +111,13 @@ def read_template(path: str, logical_id: str | None = None, region: str = "us-ea
     else:
         code_uri = os.path.dirname(os.path.abspath(path))
     name = resolve(props.get("FunctionName"))
+    storage = props.get("EphemeralStorage") if isinstance(props.get("EphemeralStorage"), dict) else {}
     return FunctionTemplate(
         logical_id=logical_id,
         handler=_text(resolve(props.get("Handler"))),
         timeout=_number(float, resolve(props.get("Timeout")), f"{logical_id}.Timeout"),
         memory=_number(int, resolve(props.get("MemorySize")), f"{logical_id}.MemorySize"),
+        ephemeral_storage=_number(int, resolve(storage.get("Size")), f"{logical_id}.EphemeralStorage.Size"),
         environment={str(k): _text(resolve(v)) for k, v in env.items()},
         code_uri=code_uri,
         function_name=name if isinstance(name, str) else logical_id,
