@@ -11,6 +11,7 @@ import sys
 import zipfile
 
 import pytest
+import yaml
 
 from lambda_native.builder import distributions
 from lambda_native.emulator import Function
@@ -26,13 +27,24 @@ def dist_info(site, name: str, entry_points: str | None = None) -> None:
         (meta / "entry_points.txt").write_text(entry_points, encoding="utf-8")
 
 
-def test_every_installed_distribution_gets_its_metadata_compiled_in(tmp_path):
+def test_each_distributions_metadata_comes_with_its_packages(tmp_path):
     dist_info(tmp_path, "Flask")
+    (tmp_path / "Flask-1.0.dist-info" / "top_level.txt").write_text("flask\n", encoding="utf-8")
+    # No top_level.txt: its RECORD names its package and a single-file module.
     dist_info(tmp_path, "typing-extensions")
-    (tmp_path / "flask").mkdir()
-    assert distributions.metadata_options(str(tmp_path)) == [
-        "--include-distribution-metadata=Flask",
-        "--include-distribution-metadata=typing-extensions",
+    (tmp_path / "typing_extensions-1.0.dist-info" / "RECORD").write_text(
+        "typing_extensions.py,,\nte_helpers/__init__.py,,\ntyping_extensions-1.0.dist-info/METADATA,,\n"
+        "../../bin/tool,,\n",
+        encoding="utf-8",
+    )
+    option = distributions.metadata_config(str(tmp_path), str(tmp_path))
+    path = tmp_path / "distributions.nuitka-package.config.yml"
+    assert option == f"--user-package-configuration-file={path}"
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert entries == [
+        {"module-name": "flask", "data-files": [{"include-metadata": ["Flask"]}]},
+        {"module-name": "te_helpers", "data-files": [{"include-metadata": ["typing-extensions"]}]},
+        {"module-name": "typing_extensions", "data-files": [{"include-metadata": ["typing-extensions"]}]},
     ]
 
 

@@ -296,7 +296,9 @@ def cold_start_options(options: BuildOptions, spec, python_path: list[str], site
     folder = os.path.join(os.path.abspath(options.work), "generated")
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
-    extra = [distributions.groups_module(site, folder)] if site is not None else []
+    extra = []
+    if site is not None:
+        extra += [distributions.metadata_config(site, folder), distributions.groups_module(site, folder)]
     precompiled, recorded = [], None
     if options.precompile:
         # The handler's module and those compiled in on request: any may be the handler at run time.
@@ -379,7 +381,6 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
         python_path.append(site)
         # Nuitka compiles what the handler imports; data files of those packages must be asked for.
         extra += [f"--include-package-data={name}" for name in requirements.top_level_packages(site)]
-        extra += distributions.metadata_options(site)
     function_folders = list(python_path)
     python_path.append(runtime_root)
     extra += library_options(options, site, src)
