@@ -18,11 +18,11 @@ INVOKE = "/2015-03-31/functions/function/invocations"
 
 
 class Server:
-    """A `lambda-native serve` subprocess on an ephemeral port, and the lines it printed."""
+    """A `lambda-native serve` (or `watch`) subprocess on an ephemeral port, and the lines it printed."""
 
-    def __init__(self, *args) -> None:
+    def __init__(self, *args, command: str = "serve") -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "lambda_native.cli", "serve", "--port", "0", *map(str, args)],
+            [sys.executable, "-m", "lambda_native.cli", command, "--port", "0", *map(str, args)],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
