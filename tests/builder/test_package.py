@@ -90,6 +90,7 @@ def test_data_files_leave_out_sources_build_files_and_outputs(tmp_path):
         ".env",
         ".git/config",
         "template.yaml",
+        "Makefile",
         "requirements.txt",
         "dist/function.zip",
         "event.json",
