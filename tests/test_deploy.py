@@ -251,3 +251,16 @@ def test_a_missing_zip(tmp_path):
     )
     assert result.returncode == 2
     assert "function.zip: No such file or directory; build it first with `python build.py`" in result.stderr
+
+
+def test_without_boto3_it_says_which_extra_to_install(tmp_path):
+    hidden = tmp_path / "no-boto3"
+    hidden.mkdir()
+    # First on the path: as if boto3 were not installed.
+    (hidden / "boto3.py").write_text("raise ImportError('No module named boto3')\n")
+    env = {**aws_env("http://127.0.0.1:9", tmp_path, **FAKE_CREDENTIALS), "PYTHONPATH": str(hidden)}
+    result = deploy(env, str(function_zip(tmp_path)), "--function-name", "f", "--region", REGION)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "lambda-native deploy: it needs boto3, which is not installed: pip install 'lambda-native[deploy]'"
+    )

@@ -147,7 +147,9 @@ def lambda_client(region: str | None, profile: str | None):
         import boto3
         import botocore.exceptions
     except ImportError:
-        raise DeployError("lambda-native deploy needs boto3: pip install 'lambda-native[deploy]'") from None
+        raise DeployError(
+            "it needs boto3, which is not installed: pip install 'lambda-native[deploy]'"
+        ) from None
     try:
         session = boto3.session.Session(profile_name=profile, region_name=region)
     except botocore.exceptions.ProfileNotFound:

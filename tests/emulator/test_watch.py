@@ -131,6 +131,19 @@ def test_snapshot_sees_additions_removals_and_rewrites(tmp_path):
     assert describe(["a", "b", "c", "d"]) == "a, b, c, ... (4 files)"
 
 
+def test_a_failed_native_build_is_reported_and_the_interpreted_runtime_keeps_serving(watch, tmp_path):
+    # Defined at run time: the build, which parses the module for its handler, refuses it; Python runs it.
+    (tmp_path / "app.py").write_text('globals()["handler"] = lambda event, context: {"version": 1}\n')
+    server = watch(tmp_path, "--native", "--work-dir", tmp_path / ".work")
+    wait_for_line(server, "native build failed", 120, fail_on=None)
+    [line] = [line for line in server.lines if "native build failed" in line]
+    assert line.endswith(
+        "so invokes keep running the code interpreted: handler app.handler: "
+        f"{tmp_path}/app.py defines no 'handler' at top level (functions defined: none)"
+    )
+    assert answer(server) == {"version": 1}
+
+
 @pytest.mark.native
 def test_native_builds_take_over_when_done(watch, tmp_path):
     write_handler(tmp_path, 1)
@@ -144,10 +157,12 @@ def test_native_builds_take_over_when_done(watch, tmp_path):
     assert answer(server) | {"pid": 0} == {"version": 2, "pid": 0, "native": True}
 
 
-def wait_for_line(server: Server, text: str, seconds: float, after: int = 0) -> None:
-    """Wait until `text` has been printed more than `after` times."""
+def wait_for_line(
+    server: Server, text: str, seconds: float, after: int = 0, fail_on: str | None = "native build failed"
+) -> None:
+    """Wait until `text` has been printed more than `after` times (failing at once on `fail_on`)."""
     deadline = time.monotonic() + seconds
     while sum(text in line for line in server.lines) <= after:
         assert time.monotonic() < deadline, "\n".join(server.lines)
-        assert not any("native build failed" in line for line in server.lines), "\n".join(server.lines)
-        time.sleep(0.5)
+        assert fail_on is None or not any(fail_on in line for line in server.lines), "\n".join(server.lines)
+        time.sleep(0.1)
