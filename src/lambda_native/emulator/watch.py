@@ -27,9 +27,9 @@ POLL_SECONDS = 0.25
 def snapshot(src: str, ignore: tuple[str, ...] = ()) -> dict[str, tuple[int, int, int]]:
     """Every file of the function below `src`: relative path -> (mtime ns, size, inode)."""
     files: dict[str, tuple[int, int, int]] = {}
-    pending = [src]
+    pending = [(src, "")]
     while pending:
-        folder = pending.pop()
+        folder, prefix = pending.pop()
         try:
             entries = list(os.scandir(folder))
         except OSError:  # removed while being looked at: the next look sees it gone
@@ -38,15 +38,15 @@ def snapshot(src: str, ignore: tuple[str, ...] = ()) -> dict[str, tuple[int, int
             name = entry.name
             if name.startswith(".") or name == "__pycache__" or name.endswith(".pyc"):
                 continue
-            if entry.is_dir(follow_symlinks=False):
-                if entry.path not in ignore:
-                    pending.append(entry.path)
-                continue
             try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.path not in ignore:
+                        pending.append((entry.path, prefix + name + os.sep))
+                    continue
                 info = entry.stat()
             except OSError:
                 continue
-            files[os.path.relpath(entry.path, src)] = (info.st_mtime_ns, info.st_size, info.st_ino)
+            files[prefix + name] = (info.st_mtime_ns, info.st_size, info.st_ino)
     return files
 
 
