@@ -27,11 +27,15 @@ class Server:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
-        first = self.proc.stdout.readline().decode()
-        assert "listening on http://127.0.0.1:" in first, first + self.proc.stdout.read().decode()
-        self.url = first.split("listening on ")[1].split()[0]
+        self.lines: list[str] = []  # what it printed before and after it listened
+        while True:
+            line = self.proc.stdout.readline().decode()
+            assert line, "exited before it listened:\n" + "\n".join(self.lines)
+            if "listening on http://127.0.0.1:" in line:
+                break
+            self.lines.append(line.rstrip("\n"))
+        self.url = line.split("listening on ")[1].split()[0]
         self.base = self.url.removesuffix(INVOKE)
-        self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         self.http = urllib3.PoolManager(retries=False)

@@ -7,12 +7,16 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from lambda_native.emulator.watch import changes, describe, snapshot
 
 from .test_serve import Server
+
+ROOT = Path(__file__).resolve().parents[2]
+REQUIREMENTS = ROOT / "examples" / "requests" / "requirements.txt"
 
 HANDLER = """\
 import os
@@ -98,6 +102,17 @@ def test_another_interpreted_runtime_after_the_separator(watch, tmp_path):
     assert answer(server)["version"] == 1
     write_handler(tmp_path, 2)
     assert answer(server)["version"] == 2
+
+
+def test_requirements_are_installed_into_the_work_folder_for_the_function(watch, tmp_path):
+    (tmp_path / "app.py").write_text(
+        "import requests\n\n\ndef handler(event, context):\n    return {'from': requests.__file__}\n"
+    )
+    (tmp_path / "requirements.txt").write_text(REQUIREMENTS.read_text())
+    # Kept between sessions, as the examples' installs are: reinstalled only when the file changes.
+    work = ROOT / ".build" / "examples" / "watch"
+    server = watch(tmp_path, "--requirements", tmp_path / "requirements.txt", "--work-dir", work)
+    assert answer(server)["from"].startswith(str(work / "requirements" / "requests"))
 
 
 def test_a_zip_is_refused_with_what_to_give(tmp_path):
