@@ -65,7 +65,7 @@ class WatchedFunction:
     """The code one environment runs: the folder interpreted, or its newest native build once ready.
 
     `build_command`, when given, builds the folder natively into `built_zip` (`lambda-native build`,
-    its output appended to `build_log`); a build made out of date by a change is killed and restarted.
+    its output written to `build_log`); a build made out of date by a change is killed and restarted.
     """
 
     def __init__(
@@ -93,6 +93,7 @@ class WatchedFunction:
         self.latest = snapshot(self.src, self.ignore)  # the folder as last looked at
         self.served = self.latest  # what the running runtime (or the next one) started from
         self.native: Package | None = None  # a build of `self.latest`, once one is done
+        self.retired: list[Package] = []  # out-of-date builds, removed once no runtime runs them
         self.building: asyncio.Task | None = None
 
     def begin(self) -> None:
@@ -110,6 +111,7 @@ class WatchedFunction:
             if self.building is not None:
                 self.building.cancel()
             self._drop_native()
+            self._remove_retired(keep=None)
 
     async def prepare(self, env: Environment) -> None:
         """Before an invoke: make `env` run the folder's current code (the newest native build if any)."""
@@ -119,6 +121,13 @@ class WatchedFunction:
             await env.stop()
             env.package = wanted
             self.served = self.latest
+        self._remove_retired(keep=env.package)
+
+    def _remove_retired(self, keep: Package | None) -> None:
+        for package in self.retired:
+            if package is not keep:
+                package.cleanup()
+        self.retired = [package for package in self.retired if package is keep]
 
     def _look(self) -> None:
         """Compare the folder with its last snapshot; on a change say what changed and rebuild."""
@@ -139,7 +148,7 @@ class WatchedFunction:
 
     def _drop_native(self) -> None:
         if self.native is not None:
-            self.native.cleanup()
+            self.retired.append(self.native)  # a runtime may still run from it until `prepare`
             self.native = None
 
     def _rebuild(self) -> None:
@@ -151,8 +160,6 @@ class WatchedFunction:
         started = time.monotonic()
         self.log(f"lambda-native watch: building natively in the background (its output: {self.build_log})")
         with open(self.build_log, "wb") as log:
-            # Its output goes to the file, not to a pipe: a process it leaves running (a compiler cache
-            # server) would hold a pipe open after it exits.
             proc = await asyncio.create_subprocess_exec(
                 *self.build_command,
                 stdin=asyncio.subprocess.DEVNULL,
