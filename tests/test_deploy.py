@@ -264,3 +264,13 @@ def test_without_boto3_it_says_which_extra_to_install(tmp_path):
     assert result.stderr.strip() == (
         "lambda-native deploy: it needs boto3, which is not installed: pip install 'lambda-native[deploy]'"
     )
+
+
+def test_an_unknown_profile(moto_server, tmp_path):
+    env = aws_env(moto_server, tmp_path)
+    result = deploy(env, str(function_zip(tmp_path)), "--function-name", "f", "--profile", "nope")
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "lambda-native deploy: --profile nope: no such profile in the AWS config files"
+    )
