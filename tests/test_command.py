@@ -25,9 +25,9 @@ def test_no_command_prints_usage(tmp_path):
 
 
 def test_unknown_command_is_refused(tmp_path):
-    done = run("deploy", cwd=str(tmp_path))
+    done = run("publish", cwd=str(tmp_path))
     assert done.returncode == 2
-    assert "unknown command 'deploy'" in done.stderr
+    assert "unknown command 'publish'" in done.stderr
 
 
 @pytest.mark.parametrize(

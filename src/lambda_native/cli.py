@@ -13,7 +13,9 @@ import sys
 COMMANDS = {
     "invoke": ("lambda_native.emulator.invoke_cli", "run a function locally and print START/END/REPORT"),
     "serve": ("lambda_native.emulator.serve_cli", "serve the RIE invoke API on 127.0.0.1:8080"),
+    "watch": ("lambda_native.emulator.watch_cli", "serve a source folder; the invoke after a change runs it"),
     "build": ("lambda_native.builder.cli", "compile a handler into a native bootstrap zip (= build.py)"),
+    "deploy": ("lambda_native.deploy", "create or update the function on AWS Lambda from the zip"),
     "bench": (None, "run the cold-start benchmark suite of a checkout (python -m benchmarks)"),
 }
 

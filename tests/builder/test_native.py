@@ -11,7 +11,7 @@ import zipfile
 import orjson
 import pytest
 
-from lambda_native.builder import glibc
+from lambda_native.builder import glibc, package
 from lambda_native.builder.arch import ARCHES
 from lambda_native.builder.cross_dist import check_machine
 from lambda_native.emulator import Function
@@ -22,6 +22,7 @@ pytestmark = pytest.mark.native
 def test_zip_has_an_executable_bootstrap_the_data_file_and_the_functions_source(native_zip):
     with zipfile.ZipFile(native_zip) as archive:
         infos = {info.filename: info for info in archive.infolist()}
+        assert package.recorded_handler(archive) == "app.handler"  # for `lambda-native deploy`
     assert stat.S_IMODE(infos["bootstrap"].external_attr >> 16) == 0o755
     assert "greeting.txt" in infos
     # app.py is compiled in, and shipped for its stack traces' source lines; nothing else is Python.

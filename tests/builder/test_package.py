@@ -90,6 +90,7 @@ def test_data_files_leave_out_sources_build_files_and_outputs(tmp_path):
         ".env",
         ".git/config",
         "template.yaml",
+        "Makefile",
         "requirements.txt",
         "dist/function.zip",
         "event.json",
@@ -129,3 +130,14 @@ def test_a_package_over_lambdas_limit_is_refused_naming_what_is_biggest(tmp_path
         "       3.0 MB  botocore/ (3 files)\n"
         "       0.0 MB  small.txt"
     )
+
+
+def test_the_zip_records_the_handler_it_was_built_with(tmp_path, c_floor):
+    dist = tmp_path / "dist"
+    make_dist(dist, c_floor)
+    package.write_zip(str(dist), str(tmp_path / "with.zip"), "lib/inner/app.handler")
+    package.write_zip(str(dist), str(tmp_path / "without.zip"))
+    with zipfile.ZipFile(tmp_path / "with.zip") as archive:
+        assert package.recorded_handler(archive) == "lib/inner/app.handler"
+    with zipfile.ZipFile(tmp_path / "without.zip") as archive:
+        assert package.recorded_handler(archive) is None

@@ -1,16 +1,19 @@
-"""examples/hello/template.yaml: a valid SAM template deploying the zip build.py writes."""
+"""The examples' SAM templates lint clean; examples/hello/template.yaml deploys the zip build.py writes."""
 
 from __future__ import annotations
 
+import glob
 import os
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from .conftest import ROOT
 
 TEMPLATE = os.path.join(ROOT, "examples", "hello", "template.yaml")
+TEMPLATES = sorted(glob.glob(os.path.join(ROOT, "examples", "*", "template.yaml")))
 
 
 class Loader(yaml.SafeLoader):
@@ -20,9 +23,10 @@ class Loader(yaml.SafeLoader):
 Loader.add_multi_constructor("!", lambda loader, suffix, node: loader.construct_scalar(node))
 
 
-def test_cfn_lint_passes():
+@pytest.mark.parametrize("template", TEMPLATES, ids=[os.path.basename(os.path.dirname(t)) for t in TEMPLATES])
+def test_cfn_lint_passes_on_every_example(template):
     cfn_lint = os.path.join(os.path.dirname(sys.executable), "cfn-lint")
-    result = subprocess.run([cfn_lint, TEMPLATE], capture_output=True, text=True, check=False)
+    result = subprocess.run([cfn_lint, template], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

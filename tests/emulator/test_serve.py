@@ -18,20 +18,24 @@ INVOKE = "/2015-03-31/functions/function/invocations"
 
 
 class Server:
-    """A `lambda-native serve` subprocess on an ephemeral port, and the lines it printed."""
+    """A `lambda-native serve` (or `watch`) subprocess on an ephemeral port, and the lines it printed."""
 
-    def __init__(self, *args) -> None:
+    def __init__(self, *args, command: str = "serve") -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "lambda_native.cli", "serve", "--port", "0", *map(str, args)],
+            [sys.executable, "-m", "lambda_native.cli", command, "--port", "0", *map(str, args)],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
-        first = self.proc.stdout.readline().decode()
-        assert "listening on http://127.0.0.1:" in first, first + self.proc.stdout.read().decode()
-        self.url = first.split("listening on ")[1].split()[0]
+        self.lines: list[str] = []  # what it printed before and after it listened
+        while True:
+            line = self.proc.stdout.readline().decode()
+            assert line, "exited before it listened:\n" + "\n".join(self.lines)
+            if "listening on http://127.0.0.1:" in line:
+                break
+            self.lines.append(line.rstrip("\n"))
+        self.url = line.split("listening on ")[1].split()[0]
         self.base = self.url.removesuffix(INVOKE)
-        self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         self.http = urllib3.PoolManager(retries=False)

@@ -11,7 +11,6 @@ import pytest
 
 from lambda_native.builder.requirements import install_requirements
 from lambda_native.emulator import Function
-from tests.support import services
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -78,10 +77,3 @@ def example_function(
 def event(example: str, name: str = "event.json") -> bytes:
     """An event file of the example, as bytes."""
     return (EXAMPLES / example / name).read_bytes()
-
-
-@pytest.fixture(scope="session")
-def moto_server():
-    """moto's server mode on 127.0.0.1: a local stand-in for S3, DynamoDB and SQS. Its URL."""
-    with services.moto_server() as url:
-        yield url

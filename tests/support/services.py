@@ -53,7 +53,7 @@ def running(command: list[str], port: int, **popen) -> Iterator[subprocess.Popen
 
 @contextlib.contextmanager
 def moto_server() -> Iterator[str]:
-    """moto's server mode: a local stand-in for S3, DynamoDB and SQS. Its URL."""
+    """moto's server mode: a local stand-in for AWS services (S3, DynamoDB, SQS, Lambda, IAM). Its URL."""
     port = free_port()
     command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
     with running(command, port, env={**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "false"}):

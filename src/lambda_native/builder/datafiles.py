@@ -18,7 +18,7 @@ from lambda_native.builder.errors import BuildError
 # Compiled into the executable instead of shipped.
 SOURCE_PATTERNS = ("*.py", "*.pyc", "*.pyi", "*.pyo")
 # Files that describe the build or the deployment, not the function: never needed at run time.
-BUILD_FILE_PATTERNS = ("template.yaml", "template.yml", "samconfig.toml", "requirements*.txt")
+BUILD_FILE_PATTERNS = ("template.yaml", "template.yml", "samconfig.toml", "Makefile", "requirements*.txt")
 
 
 def _walk(src: str, skip: tuple[str, ...]):

@@ -20,6 +20,9 @@ REGULAR = 0o644
 ZIPPED_LIMIT = 50 * 1024 * 1024
 UNZIPPED_LIMIT = 250 * 1024 * 1024
 BIGGEST_SHOWN = 6
+# The zip's comment records the handler the bootstrap was built with, for `lambda-native deploy`: the
+# runtime honours `_HANDLER` (Lambda's Handler setting) over the built one, so the two must agree.
+HANDLER_COMMENT = "lambda-native handler="
 
 
 def file_mode(path: str) -> int:
@@ -40,11 +43,14 @@ def list_files(root: str) -> list[str]:
     return sorted(names)
 
 
-def write_zip(root: str, zip_path: str) -> int:
-    """Pack `root` into `zip_path` (replaced atomically); returns the number of files."""
+def write_zip(root: str, zip_path: str, handler: str | None = None) -> int:
+    """Pack `root` into `zip_path` (replaced atomically), recording `handler` in its comment; returns the
+    number of files."""
     names = list_files(root)
     partial = zip_path + ".partial"
     with zipfile.ZipFile(partial, "w") as archive:
+        if handler is not None:
+            archive.comment = (HANDLER_COMMENT + handler).encode()
         for name in names:
             path = os.path.join(root, name)
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
@@ -55,6 +61,12 @@ def write_zip(root: str, zip_path: str) -> int:
                 archive.writestr(info, f.read(), compresslevel=9)
     os.replace(partial, zip_path)
     return len(names)
+
+
+def recorded_handler(archive: zipfile.ZipFile) -> str | None:
+    """The handler `write_zip` recorded in `archive`'s comment, None for a zip made otherwise."""
+    comment = archive.comment.decode("utf-8", "replace")
+    return comment.removeprefix(HANDLER_COMMENT) if comment.startswith(HANDLER_COMMENT) else None
 
 
 def biggest(root: str, count: int = BIGGEST_SHOWN) -> list[tuple[str, int, int]]:

@@ -446,7 +446,7 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     zip_path = os.path.join(out_dir, ZIP_NAME)
     # Only a zip that fits Lambda and starts becomes function.zip; a failed one is removed.
     unchecked = os.path.join(out_dir, "function.unchecked.zip")
-    count = package.write_zip(dist, unchecked)
+    count = package.write_zip(dist, unchecked, str(spec))
     checked = None
     try:
         package.check_size(dist, os.path.getsize(unchecked), package.ZIPPED_LIMIT, "zipped")

@@ -17,6 +17,8 @@ from lambda_native.emulator.package import PackageError
 # ELF e_machine -> (qemu's and GNU's name for the CPU, Debian's name for the architecture).
 MACHINES = {183: ("aarch64", "arm64"), 62: ("x86_64", "amd64")}
 LD_PREFIX_ENV = "QEMU_LD_PREFIX"
+# An ELF file's identification and type fields, up to and including e_machine.
+ELF_HEADER_BYTES = 20
 LOADERS = {"aarch64": "lib/ld-linux-aarch64.so.1", "x86_64": "lib64/ld-linux-x86-64.so.2"}
 
 
@@ -25,10 +27,14 @@ def elf_cpu(path: str) -> str | None:
     one (a script, or a CPU this table does not know)."""
     try:
         with open(path, "rb") as f:
-            header = f.read(20)
+            return header_cpu(f.read(ELF_HEADER_BYTES))
     except OSError:
         return None
-    if len(header) < 20 or header[:4] != b"\x7fELF" or header[4] != 2 or header[5] != 1:
+
+
+def header_cpu(header: bytes) -> str | None:
+    """`elf_cpu` of a file's first `ELF_HEADER_BYTES` bytes."""
+    if len(header) < ELF_HEADER_BYTES or header[:4] != b"\x7fELF" or header[4] != 2 or header[5] != 1:
         return None
     machine = MACHINES.get(int.from_bytes(header[18:20], "little"))
     return machine[0] if machine else None

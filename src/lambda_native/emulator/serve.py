@@ -41,8 +41,10 @@ STREAM_TRAILERS = "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-E
 class InvokeServer:
     """Routes invoke requests to the first free environment of a pool."""
 
-    def __init__(self, environments: list[Environment]) -> None:
+    def __init__(self, environments: list[Environment], prepare=None) -> None:
         self.environments = environments
+        # `await prepare(env)` before each invoke runs in `env` (`lambda-native watch` swaps code there).
+        self.prepare = prepare
         self.free: asyncio.Queue[Environment] = asyncio.Queue()
         self.background: set[asyncio.Task] = set()
         for env in environments:
@@ -100,6 +102,8 @@ class InvokeServer:
     async def _run(self, body: bytes, headers: dict[str, str], stream):
         env = await self.free.get()
         try:
+            if self.prepare is not None:
+                await self.prepare(env)
             return await env.invoke(body, headers, stream)
         finally:
             self.free.put_nowait(env)
@@ -228,14 +232,15 @@ class InvokeConnection(asyncio.Protocol):
             self.transport.write(data)
 
 
-async def serve(environments: list[Environment], host: str, port: int, ready=None) -> None:
+async def serve(environments: list[Environment], host: str, port: int, ready=None, prepare=None) -> None:
     """Open the environments' Runtime API servers and serve invokes on host:port until cancelled.
 
-    `ready(port)` is called once listening (the real port when `port` is 0).
+    `ready(port)` is called once listening (the real port when `port` is 0); `prepare` as in
+    `InvokeServer`.
     """
     for env in environments:
         await env.open()
-    server = InvokeServer(environments)
+    server = InvokeServer(environments, prepare)
     loop = asyncio.get_running_loop()
     listener = await loop.create_server(lambda: InvokeConnection(server), host, port)
     try:

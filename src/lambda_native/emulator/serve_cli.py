@@ -21,19 +21,23 @@ from lambda_native.emulator.options import (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The `serve` command's options."""
-    parser = argparse.ArgumentParser(
-        prog="lambda-native serve",
-        description="Serve POST /2015-03-31/functions/function/invocations like the Runtime Interface "
-        "Emulator.",
-        epilog="A runtime command goes after --, e.g. "
-        "`lambda-native serve -- python -m awslambdaric app.handler`.",
-    )
+def server_parser(command: str, description: str, epilog: str) -> argparse.ArgumentParser:
+    """The options of a command serving the invoke API: the function's, and where to listen."""
+    parser = argparse.ArgumentParser(prog=f"lambda-native {command}", description=description, epilog=epilog)
     add_function_arguments(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument(
         "--port", type=int, default=8080, help="port to listen on (default 8080; 0 picks one)"
+    )
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `serve` command's options."""
+    parser = server_parser(
+        "serve",
+        "Serve POST /2015-03-31/functions/function/invocations like the Runtime Interface Emulator.",
+        "A runtime command goes after --, e.g. `lambda-native serve -- python -m awslambdaric app.handler`.",
     )
     parser.add_argument(
         "--concurrency",
@@ -45,7 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print(line: str) -> None:
+def invoke_url(host: str, port: int) -> str:
+    """The RIE's invoke URL on host:port."""
+    return f"http://{host}:{port}/2015-03-31/functions/function/invocations"
+
+
+def print_line(line: str) -> None:
+    """Print one line of the server's output at once (runtime output, START/END/REPORT, notices)."""
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
 
@@ -75,7 +85,7 @@ def main(argv: list[str]) -> int:
                     config,
                     settings["env"],
                     cpu=settings.get("cpu"),
-                    log=_print,
+                    log=print_line,
                     **sandbox_settings(settings),
                 )
             )
@@ -89,10 +99,19 @@ def main(argv: list[str]) -> int:
         n = len(environments)
         slots = config.max_concurrency
         at_once = f", {slots} invokes at once in each" if slots else ""
-        _print(
-            f"lambda-native serve: listening on http://{args.host}:{port}/2015-03-31/functions/function/invocations"
+        print_line(
+            f"lambda-native serve: listening on {invoke_url(args.host, port)}"
             f" ({n} environment{'s' if n > 1 else ''}{at_once})"
         )
+
+    return run_server("serve", environments, args.host, args.port, ready)
+
+
+def run_server(command: str, environments: list, host: str, port: int, ready, prepare=None, tasks=()) -> int:
+    """Serve the invoke API (`serve.serve`) until Ctrl-C or SIGTERM; 1 when host:port cannot be listened on.
+
+    `tasks` are coroutine functions run beside the server and cancelled with it.
+    """
 
     async def run() -> None:
         task = asyncio.current_task()
@@ -101,16 +120,19 @@ def main(argv: list[str]) -> int:
             loop.add_signal_handler(sig, task.cancel)
         from lambda_native.emulator.serve import serve
 
-        await serve(environments, args.host, args.port, ready)
+        beside = [asyncio.ensure_future(run_beside()) for run_beside in tasks]
+        try:
+            await serve(environments, host, port, ready, prepare)
+        finally:
+            for future in beside:
+                future.cancel()
 
     try:
         asyncio.run(run())
     except asyncio.CancelledError:
         pass
     except OSError as exc:
-        print(
-            f"lambda-native serve: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
-        )
+        print(f"lambda-native {command}: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1
     return 0
 
