@@ -1,11 +1,13 @@
-"""Fixtures for the build tests: the shared fake Runtime API on 127.0.0.1, the C floor and the native
-build of examples/hello, each built once per session."""
+"""Fixtures for the build tests: the shared fake Runtime API on 127.0.0.1, a folder served on 127.0.0.1,
+the C floor and the native build of examples/hello, each built once per session."""
 
 from __future__ import annotations
 
+import http.server
 import os
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -21,6 +23,27 @@ def run_build(*args: str, env: dict | None = None, python: str = sys.executable,
     return subprocess.run(
         [python, BUILD_PY, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
     )
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A folder served over HTTP on 127.0.0.1; yields (folder, base URL)."""
+    root = tmp_path / "www"
+    root.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture
@@ -76,3 +99,19 @@ def task_root(native_zip, tmp_path_factory) -> str:
     root = tmp_path_factory.mktemp("var-task")
     extract_zip(native_zip, root)
     return str(root)
+
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+@pytest.fixture(scope="session")
+def debian_python(tmp_path_factory) -> str:
+    """A venv of Debian's own python3 with this checkout installed for building."""
+    if not os.path.exists(SYSTEM_PYTHON):
+        pytest.skip("no Debian python3 (its source is what the target CPython tests can fetch here)")
+    venv = tmp_path_factory.mktemp("debian-venv")
+    subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    install = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", ROOT + "[build]"]
+    subprocess.run(install, check=True, capture_output=True, timeout=900)
+    return python

@@ -17,15 +17,14 @@ import pytest
 
 from lambda_native.builder import glibc
 from lambda_native.builder.arch import ARCHES
-from lambda_native.builder.cross_dist import check_machine
 from lambda_native.builder.elf import read_elf
 from lambda_native.builder.glibc import elf_files
+from lambda_native.builder.target_dist import check_machine
 from lambda_native.emulator.package import extract_zip
 
 from .conftest import ROOT
 
 pytestmark = pytest.mark.arm64
-SYSTEM_PYTHON = "/usr/bin/python3"
 LAMBDA_NATIVE = os.path.join(os.path.dirname(sys.executable), "lambda-native")
 ARM64 = ARCHES["arm64"]
 
@@ -49,19 +48,6 @@ def handler(event, context):
         return {"valid": False, "errors": exc.error_count()}
     return {"valid": True, "order": order}
 """
-
-
-@pytest.fixture(scope="session")
-def debian_python(tmp_path_factory) -> str:
-    """A venv of Debian's own python3 with this checkout installed for building."""
-    if not os.path.exists(SYSTEM_PYTHON):
-        pytest.skip("no Debian python3 (its source is what the arm64 tests can fetch here)")
-    venv = tmp_path_factory.mktemp("debian-venv")
-    subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(venv)], check=True)
-    python = str(venv / "bin" / "python")
-    install = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", ROOT + "[build]"]
-    subprocess.run(install, check=True, capture_output=True, timeout=900)
-    return python
 
 
 def build_arm64(python: str, out, *args: str):

@@ -249,7 +249,7 @@ def build_result(tmp_path, **changes):
     fields = dict(
         arch=ARCHES["x86_64"], checked=None, compile_seconds=12.0, data_files=[], file_count=3,
         glibc_floor=(2, 34), handler="app.handler", inspect_deferred=True, log_path=None, precompiled=0,
-        stdlib_left_out=200,
+        stdlib_left_out=200, stdlib_from="CPython 3.11.2 built for x86_64-linux-gnu.2.34 (cache)",
         target=TARGETS["al2023"], toolchain="zig", unzipped_bytes=10**7,
         zip_path=str(tmp_path / "function.zip"), zipped_bytes=4 * 10**6,
     )  # fmt: skip
@@ -266,6 +266,7 @@ def test_the_summary_names_the_precompiled_sources_only_when_there_are_some(tmp_
     )
     assert "precompiled" not in summary(build_result(tmp_path), str(tmp_path))
     assert "  start-up      not checked (--no-check)" in with_table.splitlines()
+    assert "  stdlib from   CPython 3.11.2 built for x86_64-linux-gnu.2.34 (cache)" in with_table.splitlines()
 
 
 def test_the_summary_counts_data_files_in_words(tmp_path):

@@ -4,18 +4,16 @@ and turning a standalone folder's host files into aarch64 ones."""
 from __future__ import annotations
 
 import hashlib
-import http.server
 import io
 import lzma
 import os
 import platform
 import subprocess
 import tarfile
-import threading
 
 import pytest
 
-from lambda_native.builder import cpython_source, cross_dist, debian
+from lambda_native.builder import cpython_source, debian, target_dist
 from lambda_native.builder.arch import ARCHES
 from lambda_native.builder.errors import BuildError
 from lambda_native.builder.toolchain import find_zig
@@ -23,27 +21,6 @@ from lambda_native.builder.toolchain import find_zig
 from .conftest import run_build
 
 ARM64 = ARCHES["arm64"]
-
-
-@pytest.fixture
-def served(tmp_path):
-    """A folder served over HTTP on 127.0.0.1; yields (folder, base URL)."""
-    root = tmp_path / "www"
-    root.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(root), **kwargs)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def test_an_unknown_arch_is_refused_before_anything_is_built(tmp_path):
@@ -111,10 +88,32 @@ def test_no_source_anywhere_names_every_place_looked_in(tmp_path, served, monkey
         cpython_source.find_source(str(tmp_path / "work"), str(tmp_path / "cache"))
     message = str(caught.value)
     version = platform.python_version()
-    assert f"compile CPython {version} (the Python running this build) for aarch64" in message
+    assert f"compiles CPython {version} (the Python running this build) for the target once" in message
     assert str(tmp_path / "pyenv" / "cache" / f"Python-{version}.tar.xz") in message
     assert f"downloading {base}/Python.tar.xz failed: HTTP 404" in message
     assert cpython_source.SOURCE_ENV in message
+
+
+def test_a_failed_search_is_not_downloaded_again_for_a_day_but_local_sources_still_count(
+    tmp_path, served, monkeypatch
+):
+    www, base = served
+    version = platform.python_version()
+    monkeypatch.delenv(cpython_source.SOURCE_ENV, raising=False)
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
+    monkeypatch.setattr(cpython_source, "candidate_urls", lambda v: [f"{base}/python.tgz"])
+    cache = str(tmp_path / "cache")
+    with pytest.raises(BuildError, match="HTTP 404"):
+        cpython_source.find_source(str(tmp_path / "work"), cache)
+    source_tarball(www / "python.tgz", version)  # reachable now, but not asked for again yet
+    marker = cpython_source.unreachable_marker(version, cache)
+    with pytest.raises(BuildError, match=f"downloads not tried again .*: remove {marker}"):
+        cpython_source.find_source(str(tmp_path / "work"), cache)
+    monkeypatch.setenv(cpython_source.SOURCE_ENV, str(www / "python.tgz"))
+    assert cpython_source.source_version(cpython_source.find_source(str(tmp_path / "w2"), cache)) == version
+    monkeypatch.delenv(cpython_source.SOURCE_ENV)
+    os.utime(marker, (0, 0))  # a day later
+    assert cpython_source.source_version(cpython_source.find_source(str(tmp_path / "w3"), cache)) == version
 
 
 # Debian's packages
@@ -193,8 +192,8 @@ def test_packages_are_checked_against_the_index(tmp_path, served, monkeypatch):
 # A standalone folder made all-aarch64
 
 
-def compile_c(source: str, output, cpu: str, *args: str) -> str:
-    """`source` compiled by zig for `cpu` Linux into `output`."""
+def compile_c(source: str, output, cpu: str, *args: str, glibc: str = "2.34") -> str:
+    """`source` compiled by zig for `cpu` Linux at `glibc` into `output`."""
     zig = find_zig()
     if zig is None:
         pytest.skip("the ziglang wheel is not installed")
@@ -202,14 +201,14 @@ def compile_c(source: str, output, cpu: str, *args: str) -> str:
     with open(c_file, "w") as f:
         f.write(source)
     subprocess.run(
-        [zig, "cc", "-target", f"{cpu}-linux-gnu.2.34", *args, "-o", str(output), c_file], check=True
+        [zig, "cc", "-target", f"{cpu}-linux-gnu.{glibc}", *args, "-o", str(output), c_file], check=True
     )
     os.unlink(c_file)
     return str(output)
 
 
-class FakeCross:
-    """The two folders of a cross-built CPython that retargeting reads."""
+class FakeTarget:
+    """The two folders of a target CPython that retargeting reads."""
 
     def __init__(self, root):
         self.lib = str(root / "lib")
@@ -224,23 +223,23 @@ def test_host_modules_and_libraries_are_swapped_for_aarch64_ones(tmp_path):
     compile_c("int main(void) { return 0; }", dist / "bootstrap", "aarch64")
     compile_c("int hostonly(void) { return 1; }", dist / "libhostonly.so.1", "x86_64", "-shared")
     compile_c("int PyInit__fake(void) { return 0; }", dist / "_fake.so", "x86_64", "-shared")
-    cross = FakeCross(tmp_path / "cross")
-    compile_c("int dep(void) { return 2; }", os.path.join(cross.lib, "libdep.so.1"), "aarch64", "-shared")
+    python = FakeTarget(tmp_path / "target")
+    compile_c("int dep(void) { return 2; }", os.path.join(python.lib, "libdep.so.1"), "aarch64", "-shared")
     compile_c(
         "int dep(void); int PyInit__fake(void) { return dep(); }",
-        os.path.join(cross.lib_dynload, "_fake.cpython-311-aarch64-linux-gnu.so"),
+        os.path.join(python.lib_dynload, "_fake.cpython-311-aarch64-linux-gnu.so"),
         "aarch64",
         "-shared",
-        f"-L{cross.lib}",
+        f"-L{python.lib}",
         "-l:libdep.so.1",
     )
     with pytest.raises(BuildError, match=r"_fake.so: EM_X86_64"):
-        cross_dist.check_machine(str(dist), ARM64)
-    done = cross_dist.retarget(str(dist), ARM64, cross, [], str(tmp_path / "wheels"))
+        target_dist.check_machine(str(dist), ARM64)
+    done = target_dist.retarget(str(dist), ARM64, python, [], str(tmp_path / "wheels"))
     assert done.stdlib_modules == ["_fake"]
     assert done.libraries == ["libdep.so.1"]
     assert sorted(os.listdir(dist)) == ["_fake.so", "bootstrap", "libdep.so.1"]
-    cross_dist.check_machine(str(dist), ARM64)
+    target_dist.check_machine(str(dist), ARM64)
     rpath = subprocess.run(["readelf", "-d", str(dist / "_fake.so")], capture_output=True, text=True).stdout
     assert "[$ORIGIN]" in rpath
 
@@ -250,8 +249,10 @@ def test_a_host_module_nothing_provides_for_aarch64_is_an_error(tmp_path):
     (dist / "pkg").mkdir(parents=True)
     compile_c("int main(void) { return 0; }", dist / "bootstrap", "aarch64")
     compile_c("int PyInit_mod(void) { return 0; }", dist / "pkg" / "mod.so", "x86_64", "-shared")
-    with pytest.raises(BuildError, match=r"extension module pkg\.mod in the build is compiled for x86_64"):
-        cross_dist.retarget(str(dist), ARM64, FakeCross(tmp_path / "cross"), [], str(tmp_path / "wheels"))
+    with pytest.raises(
+        BuildError, match=r"extension module pkg\.mod in the build is compiled for this machine"
+    ):
+        target_dist.retarget(str(dist), ARM64, FakeTarget(tmp_path / "target"), [], str(tmp_path / "wheels"))
 
 
 def test_a_bootstrap_asking_for_another_loader_is_refused(tmp_path):
@@ -264,7 +265,7 @@ def test_a_bootstrap_asking_for_another_loader_is_refused(tmp_path):
         "-Wl,--dynamic-linker=/lib/ld-musl-aarch64.so.1",
     )
     with pytest.raises(BuildError, match=r"asks for the dynamic loader /lib/ld-musl-aarch64\.so\.1"):
-        cross_dist.check_machine(str(dist), ARM64)
+        target_dist.check_machine(str(dist), ARM64)
 
 
 # Which builds a host can make

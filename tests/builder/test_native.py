@@ -13,7 +13,7 @@ import pytest
 
 from lambda_native.builder import glibc, package
 from lambda_native.builder.arch import ARCHES
-from lambda_native.builder.cross_dist import check_machine
+from lambda_native.builder.target_dist import check_machine
 from lambda_native.emulator import Function
 
 pytestmark = pytest.mark.native

@@ -6,34 +6,39 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import platform
 import zipfile
 
 import pytest
 
 from lambda_native.builder.errors import BuildError
+from lambda_native.builder.glibc import host_glibc
 from lambda_native.builder.requirements import install_requirements, top_level_packages
 
 
-def make_wheel(folder) -> str:
-    """A minimal pure-Python wheel of `greeter` 1.0, written by hand."""
+def make_wheel(folder, version: str = "1.0", tag: str = "py3-none-any") -> str:
+    """A minimal pure-Python wheel of `greeter` `version` tagged `tag`, written by hand."""
+    info = f"greeter-{version}.dist-info"
     files = {
-        "greeter/__init__.py": b"def greet(name):\n    return f'Hello, {name}!'\n",
+        "greeter/__init__.py": (
+            f"VERSION = {version!r}\n\n\ndef greet(name):\n    return f'Hello, {{name}}!'\n".encode()
+        ),
         "greeter/words.txt": b"hello\n",
-        "greeter-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: greeter\nVersion: 1.0\n",
-        "greeter-1.0.dist-info/WHEEL": (
-            b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: greeter\nVersion: {version}\n".encode(),
+        f"{info}/WHEEL": (
+            f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: {tag}\n".encode()
         ),
     }
     record = []
     for name, data in files.items():
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
         record.append(f"{name},sha256={digest},{len(data)}")
-    record.append("greeter-1.0.dist-info/RECORD,,")
-    path = os.path.join(folder, "greeter-1.0-py3-none-any.whl")
+    record.append(f"{info}/RECORD,,")
+    path = os.path.join(folder, f"greeter-{version}-{tag}.whl")
     with zipfile.ZipFile(path, "w") as wheel:
         for name, data in files.items():
             wheel.writestr(name, data)
-        wheel.writestr("greeter-1.0.dist-info/RECORD", "\n".join(record) + "\n")
+        wheel.writestr(f"{info}/RECORD", "\n".join(record) + "\n")
     return path
 
 
@@ -60,3 +65,20 @@ def test_a_failing_install_shows_pip_and_its_command(tmp_path):
     assert f"installing --requirements {requirements} failed" in message
     assert "-m pip install" in message and "--target" in message
     assert "missing-1.0-py3-none-any.whl" in message
+
+
+@pytest.mark.skipif((host_glibc() or (0,)) < (2, 35), reason="needs a host that runs manylinux_2_35 wheels")
+def test_wheels_are_chosen_for_the_targets_glibc_not_the_hosts(tmp_path):
+    index = tmp_path / "index"
+    index.mkdir()
+    make_wheel(index, "1.0", f"py3-none-manylinux_2_17_{platform.machine()}")
+    make_wheel(index, "2.0", f"py3-none-manylinux_2_35_{platform.machine()}")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"--no-index\n--find-links {index}\ngreeter\n")
+    site = tmp_path / "site"
+    install_requirements(str(requirements), str(site), (2, 34))
+    assert "VERSION = '1.0'" in (site / "greeter" / "__init__.py").read_text()
+    # This host runs the newer wheel itself, and a target as new as it gets it: the limit is the target's.
+    install_requirements(str(requirements), str(site), (2, 35))
+    assert "VERSION = '2.0'" in (site / "greeter" / "__init__.py").read_text()
+    assert not (site / "_manylinux.py").exists()

@@ -2,7 +2,8 @@
 
 A build for the host's own architecture compiles natively (an arm64 host, or Docker's --platform
 linux/arm64, builds arm64 natively). On an x86_64 host, arm64 cross-compiles with zig against an aarch64
-CPython of the host Python's exact version (cross_python), and its executables need qemu to run there.
+CPython of the host Python's exact version (target_python), and its executables need qemu to run there.
+An x86_64 build on a host with a newer glibc than the target's compiles against an x86_64 one (x86_64).
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from lambda_native.builder.errors import BuildError
 class Arch:
     """One Lambda architecture: its names in the toolchains and formats that must agree on it."""
 
-    __slots__ = ("debian", "elf_machine", "interpreter", "lambda_name", "triple_cpu", "wheel_platforms")
+    __slots__ = (
+        "debian",
+        "elf_machine",
+        "interpreter",
+        "lambda_name",
+        "triple_cpu",
+        "wheel_platforms",
+        "zig_cpu",
+    )
 
     def __init__(
         self,
@@ -25,6 +34,7 @@ class Arch:
         interpreter: str,
         debian: str,
         wheel_platforms: tuple[str, ...],
+        zig_cpu: str | None = None,
     ) -> None:
         self.lambda_name = lambda_name  # `--architectures` and SAM's Architectures
         self.triple_cpu = triple_cpu  # the CPU part of zig's target triple and of Python's multiarch name
@@ -33,6 +43,9 @@ class Arch:
         self.debian = debian  # Debian's architecture name
         # pip `--platform` tags, newest first: Lambda's glibc 2.34 runs manylinux_2_34 and older wheels.
         self.wheel_platforms = wheel_platforms
+        # The oldest CPU Lambda runs this architecture on, as zig names it (Nuitka's --target-arch), or
+        # None for the compiler's baseline.
+        self.zig_cpu = zig_cpu
 
 
 def _manylinux(cpu: str) -> tuple[str, ...]:
@@ -44,7 +57,13 @@ ARCHES = {
         "x86_64", "x86_64", "EM_X86_64", "/lib64/ld-linux-x86-64.so.2", "amd64", _manylinux("x86_64")
     ),
     "arm64": Arch(
-        "arm64", "aarch64", "EM_AARCH64", "/lib/ld-linux-aarch64.so.1", "arm64", _manylinux("aarch64")
+        "arm64",
+        "aarch64",
+        "EM_AARCH64",
+        "/lib/ld-linux-aarch64.so.1",
+        "arm64",
+        _manylinux("aarch64"),
+        "neoverse_n1",  # Graviton2
     ),
 }
 

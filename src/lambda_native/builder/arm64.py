@@ -1,9 +1,9 @@
-"""The steps an arm64 build adds to the pipeline: before Nuitka, the aarch64 CPython and the cross
+"""The steps an arm64 build adds to the pipeline: before Nuitka, the aarch64 target CPython and the cross
 toolchain; after it, the standalone folder made all-aarch64 and checked.
 
 How: Nuitka runs natively on the host Python and zig compiles its C for aarch64 against a CPython of the
-same version cross-compiled once (cross_python), then the host's extension modules are swapped for
-aarch64 ones (cross_dist). Measured on a 2-core x86_64 host against running the whole build under
+same version cross-compiled once (target_python), then the host's extension modules are swapped for
+aarch64 ones (target_dist). Measured on a 2-core x86_64 host against running the whole build under
 qemu-user: emulated Python runs about 11 times slower, so only the executables' tests run emulated.
 """
 
@@ -12,20 +12,10 @@ from __future__ import annotations
 import os
 import shutil
 
-from lambda_native.builder import cross_dist, cross_python, debian, toolchain
-from lambda_native.builder.arch import Arch
+from lambda_native.builder import debian, target_dist, target_python, toolchain
+from lambda_native.builder.arch import ARCHES, Arch
 from lambda_native.builder.errors import BuildError
-
-CACHE_ENV = "LAMBDA_NATIVE_CACHE"
-
-
-def cache_dir() -> str:
-    """Where downloads and the cross-built CPython are kept: $LAMBDA_NATIVE_CACHE, else the user's cache."""
-    given = os.environ.get(CACHE_ENV)
-    if given:
-        return os.path.abspath(given)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return os.path.join(base, "lambda-native")
+from lambda_native.builder.target_python import cache_dir
 
 
 def check_target(target: toolchain.Target) -> None:
@@ -38,12 +28,13 @@ def check_target(target: toolchain.Target) -> None:
 
 
 def prepare(target: toolchain.Target, work: str, out, quiet: bool):
-    """(the Toolchain for Nuitka, the CrossPython) for an arm64 build, building CPython once if needed."""
+    """(the Toolchain for Nuitka, the TargetPython) for an arm64 build, building CPython once if needed."""
     zig = toolchain.require_zig("arm64 builds cross-compile with zig")
-    cross = cross_python.ensure_cross_python(
-        zig, toolchain.format_version(target.glibc), cache_dir(), work, out, quiet
+    arch = ARCHES["arm64"]
+    python = target_python.ensure_target_python(
+        arch, zig, toolchain.format_version(target.glibc), cache_dir(), work, out, quiet
     )
-    return toolchain.cross_toolchain(target, cross, zig), cross
+    return toolchain.target_toolchain(target, arch, python, zig), python
 
 
 # Libraries packages' modules need that the cross build does not link: Rust and C++ wheels need
@@ -73,18 +64,9 @@ def support_libraries(cache: str) -> str:
     return folder
 
 
-def require_patched(patched: str | None) -> None:
-    """BuildError unless the patched Nuitka (which can link the aarch64 libpython) is in use."""
-    if patched is None:
-        raise BuildError(
-            "arm64 builds need the patched copy of Nuitka that links the aarch64 libpython; it could not be "
-            "made (see the note above): install the pinned Nuitka, `pip install -e '.[build]'`"
-        )
-
-
-def finish(dist: str, arch: Arch, cross, python_path: list[str], work: str) -> None:
+def finish(dist: str, arch: Arch, python, python_path: list[str], work: str) -> None:
     """Swap the host's extension modules and libraries in `dist` for aarch64 ones, then check every file."""
     wheels = os.path.join(work, "wheels-" + arch.lambda_name)
     support = support_libraries(cache_dir())
-    cross_dist.retarget(dist, arch, cross, python_path, wheels, [support])
-    cross_dist.check_machine(dist, arch)
+    target_dist.retarget(dist, arch, python, python_path, wheels, [support])
+    target_dist.check_machine(dist, arch)

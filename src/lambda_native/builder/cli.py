@@ -177,6 +177,7 @@ def summary(result, src: str) -> str:
         f"  stdlib        {result.stdlib_left_out} unused modules left out"
         if result.stdlib_left_out
         else "  stdlib        shipped whole",
+        f"  stdlib from   {result.stdlib_from}",
     ]
     if result.precompiled:
         what = "generated sources and regular expressions of the function's libraries"

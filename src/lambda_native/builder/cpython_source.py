@@ -1,10 +1,12 @@
-"""CPython's source of exactly the version that runs the build, for compiling it for another architecture.
+"""CPython's source of exactly the version that runs the build, for compiling a target CPython from it.
 
 Nuitka's generated C reaches into CPython's internals and embeds the standard library as this Python's
-bytecode, so the cross-compiled libpython must come from the same release, to the patch level (3.11.7 is
-not 3.11.2). The source is looked for, in order: a tarball or folder the user names
+bytecode, so the target CPython's libpython must come from the same release, to the patch level (3.11.7
+is not 3.11.2). The source is looked for, in order: a tarball or folder the user names
 (`LAMBDA_NATIVE_PYTHON_SOURCE`), an earlier download in the cache, pyenv's download cache, Debian's
-archive (which keeps the pristine upstream tarball of each version it packages), and python.org.
+archive (which keeps the pristine upstream tarball of each version it packages), and python.org. When
+no download succeeds, that is remembered for a day, so builds that can do without the source (newer_host)
+do not try again each time.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ import platform
 import re
 import shutil
 import tarfile
+import time
 
 from lambda_native.builder.debian import MIRROR, download
 from lambda_native.builder.errors import BuildError
 
 SOURCE_ENV = "LAMBDA_NATIVE_PYTHON_SOURCE"
 PYTHON_ORG = "https://www.python.org/ftp/python/{version}/Python-{version}.tar.xz"
+# How long a failed search's downloads are not tried again.
+UNREACHABLE_SECONDS = 24 * 3600
 
 
 def source_version(folder: str) -> str | None:
@@ -76,9 +81,14 @@ def _is_safe(member: tarfile.TarInfo) -> bool:
     return member.isfile() or member.isdir()
 
 
-def find_source(work: str, cache: str, out=None) -> str:
+def unreachable_marker(version: str, cache: str) -> str:
+    """The file that records where the source of `version` could not be downloaded from."""
+    return os.path.join(cache, f"Python-{version}.unreachable")
+
+
+def find_source(work: str, cache: str, out=None, target: str = "the target") -> str:
     """An unpacked CPython source tree of this Python's exact version, below `work`; BuildError naming
-    every place looked in when there is none."""
+    every place looked in (and what the build compiles it for, `target`) when there is none."""
     version = platform.python_version()
     tried = []
     given = os.environ.get(SOURCE_ENV)
@@ -96,6 +106,17 @@ def find_source(work: str, cache: str, out=None) -> str:
             return _checked(unpack(tarball, os.path.join(work, "source")), version, tarball)
         tried.append(tarball)
     os.makedirs(cache, exist_ok=True)
+    marker = unreachable_marker(version, cache)
+    try:
+        fresh = time.time() - os.path.getmtime(marker) < UNREACHABLE_SECONDS
+    except OSError:
+        fresh = False
+    if fresh:
+        with open(marker, encoding="utf-8") as f:
+            tried += f.read().splitlines()
+        tried.append(f"(downloads not tried again until a day after the last try: remove {marker})")
+        raise source_missing(version, target, cache, tried)
+    failed = []
     for url in candidate_urls(version):
         if out is not None:
             print(f"  fetching CPython {version}'s source: {url}", file=out, flush=True)
@@ -103,12 +124,19 @@ def find_source(work: str, cache: str, out=None) -> str:
         try:
             download(url, kept)
         except BuildError as exc:
-            tried.append(str(exc))
+            failed.append(str(exc))
             continue
         return _checked(unpack(kept, os.path.join(work, "source")), version, url)
+    with open(marker, "w", encoding="utf-8") as f:
+        f.write("\n".join(failed))
+    raise source_missing(version, target, cache, tried + failed)
+
+
+def source_missing(version: str, target: str, cache: str, tried: list[str]) -> BuildError:
+    """The error for a source found nowhere: every place looked in, and what to do."""
     listed = "\n".join(f"  {entry}" for entry in tried)
-    raise BuildError(
-        f"arm64 builds compile CPython {version} (the Python running this build) for aarch64 once, "
+    return BuildError(
+        f"the build compiles CPython {version} (the Python running this build) for {target} once, "
         f"and its source was not found:\n{listed}\n"
         f"Put Python-{version}.tar.xz (from python.org) in {cache}, or point {SOURCE_ENV} at it, "
         "or build with a Python whose source is reachable (e.g. Debian's own python3)"

@@ -22,7 +22,7 @@ them a runaway recursion in compiled code overflows the C stack and the runtime 
 handler raising `RecursionError`, as it does interpreted.
 
 And it links the static libpython named by `LAMBDA_NATIVE_STATIC_LIBPYTHON` when that is set (an arm64
-build's, from cross_python) instead of the running Python's; without it nothing changes.
+build's, from target_python) instead of the running Python's; without it nothing changes.
 
 And it fixes a crash of Nuitka itself (plugins/Plugins.py): a module with code a plugin runs after it loads
 (anyio.to_process, through the multiprocessing plugin), shipped as bytecode, comes back from Nuitka's

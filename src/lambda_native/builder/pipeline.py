@@ -18,6 +18,7 @@ from lambda_native.builder import (
     datafiles,
     distributions,
     glibc,
+    newer_host,
     nuitka,
     nuitka_patch,
     package,
@@ -27,6 +28,7 @@ from lambda_native.builder import (
     requirements,
     startcheck,
     stdlib_trim,
+    target_python,
     toolchain,
     zigcache,
 )
@@ -117,6 +119,7 @@ class BuildResult:
         "inspect_deferred",
         "log_path",
         "precompiled",
+        "stdlib_from",
         "stdlib_left_out",
         "target",
         "toolchain",
@@ -145,15 +148,16 @@ def check_runtime(root: str) -> None:
         )
 
 
-def check_glibc(root: str, target: toolchain.Target) -> tuple[int, ...] | None:
-    """The tree's glibc floor; BuildError naming each file and symbol that needs more than the target has."""
+def check_glibc(root: str, target: toolchain.Target, advice: str | None = None) -> tuple[int, ...] | None:
+    """The tree's glibc floor; BuildError naming each file and symbol that needs more than the target has,
+    followed by `advice` when there is some."""
     needs = glibc.scan_tree(root)
     over = glibc.too_new(needs, target.glibc)
     if over:
         lines = "\n".join(f"  {os.path.relpath(need.path, root)}: {need.describe()}" for need in over)
         raise BuildError(
             f"the build needs a newer glibc than {target.name} has ({glibc.format_version(target.glibc)}), "
-            f"so it would not start on {target.runtime}:\n{lines}"
+            f"so it would not start on {target.runtime}:\n{lines}" + (f"\n{advice}" if advice else "")
         )
     return glibc.floor_of(needs)
 
@@ -363,9 +367,12 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     out_dir = os.path.abspath(options.out)
     os.makedirs(work, exist_ok=True)
     os.makedirs(out_dir, exist_ok=True)
-    cross = None
-    if tools is None:
-        tools, cross = arm64.prepare(target, work, out, options.quiet)
+    python, advice = None, None  # the target CPython, what to do if the host's files fail the glibc check
+    cross = tools is None  # arm64 on an x86_64 machine
+    if cross:
+        tools, python = arm64.prepare(target, work, out, options.quiet)
+    elif newer_host.applies(tools):
+        tools, python, advice = newer_host.prepare(target, arch, tools, work, out, options.quiet)
     skip = [out_dir, work] + ([os.path.abspath(options.requirements)] if options.requirements else [])
     shipped = datafiles.data_files(src, tuple(skip))
 
@@ -377,7 +384,7 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
         site = os.path.join(work, "requirements")
         if not options.quiet:
             print(f"installing {options.requirements} into {site}", file=out, flush=True)
-        requirements.install_requirements(options.requirements, site)
+        requirements.install_requirements(options.requirements, site, target.glibc)
         python_path.append(site)
         # Nuitka compiles what the handler imports; data files of those packages must be asked for.
         extra += [f"--include-package-data={name}" for name in requirements.top_level_packages(site)]
@@ -401,8 +408,8 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
         options, spec, entry, python_path, reached_roots, isolated, notes, function_folders
     )
     patched = deferred_inspect_nuitka(work, out, options.quiet)
-    if cross is not None:
-        arm64.require_patched(patched)
+    if python is not None:
+        target_python.require_patched(patched)
     env, compiler = compiler_setup(tools, work, python_path)
     if patched:
         env["PYTHONPATH"] = os.pathsep.join([patched, env["PYTHONPATH"]])
@@ -431,8 +438,10 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     if not os.path.isfile(os.path.join(dist, "bootstrap")):
         raise BuildError(f"Nuitka finished but {dist}/bootstrap is missing; see {work}/nuitka.log")
 
-    if cross is not None:
-        arm64.finish(dist, arch, cross, python_path, work)
+    if cross:
+        arm64.finish(dist, arch, python, python_path, work)
+    elif python is not None:
+        newer_host.finish(dist, arch, python, python_path, work)
     datafiles.copy_files(src, shipped, dist)
     differs = botocore_loader.check_shipped(dist, python_path)
     if differs is not None:
@@ -440,7 +449,7 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     if options.sources:
         own = datafiles.own_sources(src, tuple(skip), precompile.installed_names(src))
         datafiles.copy_files(src, own, dist)
-    floor = check_glibc(dist, target)
+    floor = check_glibc(dist, target, advice)
     unzipped = package.unzipped_tree_size(dist)  # what the zip written from `dist` unpacks to
     package.check_size(dist, unzipped, package.UNZIPPED_LIMIT, "unzipped")
     zip_path = os.path.join(out_dir, ZIP_NAME)
@@ -471,6 +480,7 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
         handler=str(spec),
         inspect_deferred=patched is not None,
         precompiled=recorded.codes if recorded is not None else 0,
+        stdlib_from=target_python.describe(python, glibc.format_version(target.glibc), arch),
         stdlib_left_out=len(left_out),
         target=target,
         toolchain=compiler,

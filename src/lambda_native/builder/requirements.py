@@ -1,7 +1,10 @@
 """Installs `--requirements` into a build folder that Nuitka then compiles from, and fetches the wheels of
 another architecture that a cross build ships.
 
-The install is reused while the requirements file and the Python version stay the same.
+Wheels are chosen for the target's glibc, not the host's: pip asks a `_manylinux` module (PEP 600) which
+`manylinux_2_x` tags the machine runs, and the one put on pip's path answers for the target (al2023: 2.34
+and older), so a host with a newer glibc does not install a `manylinux_2_35` wheel that would not load on
+Lambda. The install is reused while the requirements file, the Python version and the glibc stay the same.
 """
 
 from __future__ import annotations
@@ -14,14 +17,36 @@ import subprocess
 import sys
 
 from lambda_native.builder.errors import BuildError
+from lambda_native.builder.toolchain import TARGETS
 
 STAMP = ".lambda-native-requirements"
+MANYLINUX_HOOK = """\"\"\"Written by lambda-native: wheels for glibc {glibc} and older (PEP 600).\"\"\"
+
+LIMIT = {limit!r}
 
 
-def install_requirements(requirements: str, dest: str) -> bool:
-    """`pip install -r requirements --target dest`; False when an identical earlier install was reused."""
+def manylinux_compatible(major, minor, arch):
+    return (major, minor) <= LIMIT
+"""
+
+
+def write_manylinux_hook(folder: str, glibc: tuple[int, ...]) -> str:
+    """`folder`/_manylinux.py, which tells pip the machine runs `manylinux_2_x` wheels up to `glibc`;
+    returns `folder`."""
+    os.makedirs(folder, exist_ok=True)
+    text = MANYLINUX_HOOK.format(glibc=".".join(map(str, glibc)), limit=tuple(glibc[:2]))
+    with open(os.path.join(folder, "_manylinux.py"), "w", encoding="utf-8") as f:
+        f.write(text)
+    return folder
+
+
+def install_requirements(
+    requirements: str, dest: str, glibc: tuple[int, ...] = TARGETS["al2023"].glibc
+) -> bool:
+    """`pip install -r requirements --target dest` with wheels for `glibc` (the target's) and older;
+    False when an identical earlier install was reused."""
     with open(requirements, "rb") as f:
-        digest = hashlib.sha256(f.read() + sys.version.encode()).hexdigest()
+        digest = hashlib.sha256(f.read() + sys.version.encode() + repr(glibc).encode()).hexdigest()
     stamp = os.path.join(dest, STAMP)
     try:
         with open(stamp, encoding="utf-8") as f:
@@ -30,6 +55,9 @@ def install_requirements(requirements: str, dest: str) -> bool:
     except OSError:
         pass
     shutil.rmtree(dest, ignore_errors=True)
+    hook = write_manylinux_hook(dest.rstrip(os.sep) + ".wheel-tags", glibc)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [hook, env.get("PYTHONPATH")]))
     command = [
         sys.executable,
         "-m",
@@ -43,7 +71,9 @@ def install_requirements(requirements: str, dest: str) -> bool:
         "-r",
         requirements,
     ]
-    result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, check=False
+    )
     if result.returncode != 0:
         raise BuildError(
             f"installing --requirements {requirements} failed (exit status {result.returncode}).\n"

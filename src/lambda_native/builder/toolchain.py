@@ -126,8 +126,6 @@ def zig_toolchain(target: Target, cpu: str = "x86_64") -> Toolchain:
     )
 
 
-# Lambda's oldest arm64 CPU (Graviton2); zig takes a CPU name where Nuitka passes `-march`.
-ARM64_CPU = "neoverse_n1"
 # The patched Nuitka (nuitka_patch) links this static libpython instead of the running Python's.
 LIBPYTHON_ENV = "LAMBDA_NATIVE_STATIC_LIBPYTHON"
 
@@ -143,20 +141,22 @@ def require_zig(why: str, alternative: str = "") -> str:
     return zig
 
 
-def cross_toolchain(target: Target, cross, zig: str) -> Toolchain:
-    """Nuitka with `--zig` (the `zig` found by `require_zig`) compiling for aarch64 against the cross-built
-    CPython `cross` (cross_python)."""
-    triple = f"aarch64-linux-gnu.{format_version(target.glibc)}"
+def target_toolchain(target: Target, arch, python, zig: str) -> Toolchain:
+    """Nuitka with `--zig` (the `zig` found by `require_zig`) compiling for `arch` (an arch.Arch) against
+    the target CPython `python` (target_python), whose static libpython it links."""
+    triple = f"{arch.triple_cpu}-linux-gnu.{format_version(target.glibc)}"
     flags = f"-target {triple}"
+    # zig takes a CPU name where Nuitka passes `-march`.
+    cpu = [f"--target-arch={arch.zig_cpu}"] if arch.zig_cpu else []
     return Toolchain(
         compiler=zig,
         description=f"zig cc -target {triple}",
-        nuitka_options=["--zig", f"--target-arch={ARM64_CPU}"],
-        # The cross build's headers come first, so Python.h and its pyconfig.h are the aarch64 ones.
+        nuitka_options=["--zig", *cpu],
+        # The target CPython's headers come first, so Python.h and its pyconfig.h are its own.
         env={
-            "CFLAGS": " ".join([flags, *SECTION_CFLAGS, "-I" + cross.include]),
-            "LDFLAGS": " ".join([flags, *SECTION_LDFLAGS, "-L" + cross.lib, *cross.ldflags]),
-            LIBPYTHON_ENV: cross.libpython,
+            "CFLAGS": " ".join([flags, *SECTION_CFLAGS, "-I" + python.include]),
+            "LDFLAGS": " ".join([flags, *SECTION_LDFLAGS, "-L" + python.lib, *python.ldflags]),
+            LIBPYTHON_ENV: python.libpython,
         },
         path_prefix=[os.path.dirname(zig)],
     )

@@ -1,11 +1,14 @@
-"""An aarch64 CPython of this Python's exact version, cross-compiled once with zig and kept in the cache.
+"""A target CPython: this Python's exact version compiled once with zig for a Lambda architecture at the
+target's glibc, and kept in the cache.
 
-An arm64 build compiles Nuitka's C against this CPython's headers and links its static libpython; its
-extension modules (lib-dynload) replace the host's in the standalone folder (cross_dist). It is built from
-the same source release as the running Python (cpython_source), with the same modules built in as the
-running Python has (`sys.builtin_module_names`), because Nuitka decides from the running Python which
-modules it ships as files. zig targets glibc 2.34, so nothing in it needs more than al2023 has; the
-libraries its modules link (OpenSSL, zlib, libffi, ...) are Debian 12's arm64 packages (debian).
+A build that uses one (every arm64 build on x86_64; an x86_64 build on a host with a newer glibc, see
+x86_64) compiles Nuitka's C against its headers and links its static libpython; its extension modules
+(lib-dynload) replace the host's in the standalone folder (target_dist). It is built from the same source
+release as the running Python (cpython_source), with the same modules built in as the running Python has
+(`sys.builtin_module_names`), because Nuitka decides from the running Python which modules it ships as
+files. zig targets glibc 2.34, so nothing in it needs more than al2023 has; the libraries its modules link
+(OpenSSL, zlib, libffi, ...) are Debian 12's packages for that architecture (debian). It is always
+configured as a cross build, even for the host's own CPU, so nothing of the host's /usr is found and used.
 
 Measured on a 2-core x86_64 host: about 3 minutes once, then reused (about 2 minutes with a warm ccache).
 """
@@ -17,26 +20,33 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import time
 
 from lambda_native.builder import cpython_source, debian
+from lambda_native.builder.arch import Arch, host_arch
 from lambda_native.builder.errors import BuildError
+from lambda_native.builder.glibc import format_version, host_glibc
 from lambda_native.builder.zigcache import zig_version
 
+CACHE_ENV = "LAMBDA_NATIVE_CACHE"
 # Bump when the recipe below changes, so cached builds made by an older recipe are not reused.
-RECIPE = "1"
+RECIPE = "2"
 MANIFEST = "manifest.json"
 TAIL_LINES = 30
 
-# Debian packages: headers and libraries the extension modules are compiled against. zlib, bzip2, xz and
-# libffi link statically (Debian's archives of them are position-independent); OpenSSL, SQLite and
-# libuuid's are not, so those modules load the shared library, shipped beside bootstrap as on x86_64.
+# Debian packages: headers and libraries the extension modules are compiled against. zlib, xz and libffi
+# link statically (Debian's archives of them are position-independent); OpenSSL, SQLite, libuuid and
+# bzip2's are not (amd64's libbz2.a is not), so those modules load the shared library, shipped beside
+# bootstrap as on x86_64.
 DEB_PACKAGES = (
     "zlib1g-dev",
     "libbz2-dev",
+    "libbz2-1.0",
     "liblzma-dev",
     "libffi-dev",
     "libssl-dev",
@@ -48,29 +58,39 @@ DEB_PACKAGES = (
 )
 STATIC_LIBS = {
     "libz.a": "libz.a",
-    "libbz2.a": "libbz2.a",
     "liblzma.a": "liblzma.a",
     "libffi_pic.a": "libffi.a",
 }
-SHARED_LIBS = ("libssl.so.3", "libcrypto.so.3", "libsqlite3.so.0", "libuuid.so.1")
+SHARED_LIBS = ("libssl.so.3", "libcrypto.so.3", "libsqlite3.so.0", "libuuid.so.1", "libbz2.so.1.0")
 
 # Answers configure cannot find out by running a program when cross-compiling.
 CONFIGURE_CACHE = ("ac_cv_file__dev_ptmx=yes", "ac_cv_file__dev_ptc=no", "ac_cv_buggy_getaddrinfo=no")
 
 
-class CrossPython:
-    """A finished aarch64 CPython in `root`: what Nuitka compiles against and what the dist ships."""
+class TargetPython:
+    """A finished target CPython in `root`: what Nuitka compiles against and what the dist ships."""
 
-    __slots__ = ("include", "ldflags", "lib", "lib_dynload", "libpython")
+    __slots__ = ("include", "ldflags", "lib", "lib_dynload", "libpython", "root", "version")
 
     def __init__(self, root: str) -> None:
         with open(os.path.join(root, MANIFEST), encoding="utf-8") as f:
             manifest = json.load(f)
+        self.root = root
+        self.version = manifest["version"]
         self.include = os.path.join(root, manifest["include"])
         self.libpython = os.path.join(root, manifest["libpython"])
         self.lib = os.path.join(root, "lib")  # libraries to link with and to ship
         self.lib_dynload = os.path.join(root, manifest["lib_dynload"])
         self.ldflags = [flag.replace("{lib}", self.lib) for flag in manifest["ldflags"]]
+
+
+def cache_dir() -> str:
+    """Where downloads and target CPythons are kept: $LAMBDA_NATIVE_CACHE, else the user's cache."""
+    given = os.environ.get(CACHE_ENV)
+    if given:
+        return os.path.abspath(given)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return os.path.join(base, "lambda-native")
 
 
 def cache_key(arch_cpu: str, archive_versions: dict[str, str]) -> str:
@@ -88,22 +108,47 @@ def cache_key(arch_cpu: str, archive_versions: dict[str, str]) -> str:
     return f"cpython-{platform.python_version()}-{arch_cpu}-{digest.hexdigest()[:12]}"
 
 
-def ensure_cross_python(zig: str, glibc: str, cache: str, work: str, out, quiet: bool) -> CrossPython:
-    """The aarch64 CPython for this Python, from the cache or built now (saying so, and how long)."""
-    archive = debian.Archive("arm64", os.path.join(cache, "debian"))
+def require_patched(patched: str | None) -> None:
+    """BuildError unless the patched Nuitka (which can link the target CPython's libpython) is in use."""
+    if patched is None:
+        raise BuildError(
+            "builds against a target CPython need the patched copy of Nuitka that links its libpython; it "
+            "could not be made (see the note above): install the pinned Nuitka, `pip install -e '.[build]'`"
+        )
+
+
+def cached_target_python(arch: Arch, cache: str) -> TargetPython | None:
+    """The target CPython for this Python and `arch` if the cache has one, else None."""
+    archive = debian.Archive(arch.debian, os.path.join(cache, "debian"))
+    root = target_root(arch, archive, cache)
+    return TargetPython(root) if os.path.isfile(os.path.join(root, MANIFEST)) else None
+
+
+def target_root(arch: Arch, archive: debian.Archive, cache: str) -> str:
+    """Where the target CPython for this Python and `arch` is kept."""
     versions = {name: archive.version(name) for name in DEB_PACKAGES}
-    root = os.path.join(cache, "python", cache_key("aarch64", versions))
+    return os.path.join(cache, "python", cache_key(arch.triple_cpu, versions))
+
+
+def ensure_target_python(
+    arch: Arch, zig: str, glibc: str, cache: str, work: str, out, quiet: bool, source: str | None = None
+) -> TargetPython:
+    """The target CPython for this Python and `arch`, from the cache or built now (saying so, and how
+    long) from `source` (an unpacked tree; else cpython_source finds one)."""
+    cpu = arch.triple_cpu
+    archive = debian.Archive(arch.debian, os.path.join(cache, "debian"))
+    root = target_root(arch, archive, cache)
     if os.path.isfile(os.path.join(root, MANIFEST)):
-        return CrossPython(root)
+        return TargetPython(root)
     if not quiet:
         print(
-            f"building CPython {platform.python_version()} for aarch64 (once; about 3 minutes on 2 cores), "
-            f"kept in {root}",
+            f"building CPython {platform.python_version()} for {cpu}-linux-gnu.{glibc} (once; about "
+            f"3 minutes on 2 cores), kept in {root}",
             file=out,
             flush=True,
         )
     started = time.monotonic()
-    build_dir = os.path.join(work, "cpython-aarch64")
+    build_dir = os.path.join(work, "cpython-" + cpu)
     shutil.rmtree(build_dir, ignore_errors=True)
     os.makedirs(build_dir)
     staging = root + ".tmp"
@@ -112,41 +157,50 @@ def ensure_cross_python(zig: str, glibc: str, cache: str, work: str, out, quiet:
     archive.unpack(list(DEB_PACKAGES), os.path.join(deps, "root"))
     lib = os.path.join(staging, "lib")
     include = os.path.join(deps, "include")
-    gather_deps(os.path.join(deps, "root"), include, lib)
-    source = cpython_source.find_source(build_dir, os.path.join(cache, "sources"), None if quiet else out)
-    tools = write_wrappers(os.path.join(build_dir, "bin"), zig, glibc)
+    gather_deps(os.path.join(deps, "root"), include, lib, cpu)
+    triple = f"{cpu}-linux-gnu.{glibc}"
+    if source is None:
+        source = cpython_source.find_source(build_dir, sources_dir(cache), None if quiet else out, triple)
+    tools = write_wrappers(os.path.join(build_dir, "bin"), zig, triple)
     prefix = os.path.join(build_dir, "prefix")
     log_path = os.path.join(build_dir, "build.log")
     with open(log_path, "w", encoding="utf-8") as log:
         env = build_env(tools, build_dir)
-        run(configure_command(source, prefix, tools, include, lib), source, env, log, log_path)
+        run(configure_command(source, prefix, tools, include, lib, cpu), source, env, log, log_path)
         static = write_setup_local(source)
         jobs = str(os.cpu_count() or 1)
         run(["make", "-j" + jobs], source, env, log, log_path)
         run(["make", "inclinstall", "libainstall", "sharedinstall"], source, env, log, log_path)
-    check_built_in(source)
+    check_built_in(source, cpu)
     finish(source, prefix, staging, static)
+    check_extension_modules(os.path.join(staging, "lib-dynload"), log_path)
     if os.path.exists(root):  # another build finished first: keep its copy
         shutil.rmtree(staging)
     else:
         os.replace(staging, root)
     if not quiet:
-        print(f"  CPython for aarch64 built in {time.monotonic() - started:.0f} s", file=out, flush=True)
-    return CrossPython(root)
+        print(f"  CPython for {cpu} built in {time.monotonic() - started:.0f} s", file=out, flush=True)
+    return TargetPython(root)
 
 
-def gather_deps(root: str, include: str, lib: str) -> None:
+def sources_dir(cache: str) -> str:
+    """Where downloaded CPython source tarballs are kept."""
+    return os.path.join(cache, "sources")
+
+
+def gather_deps(root: str, include: str, lib: str, cpu: str) -> None:
     """Headers into `include` (the architecture-specific ones merged in) and the libraries to link into
     `lib`: only these, so nothing of Debian's own glibc is linked in place of zig's."""
     usr = os.path.join(root, "usr", "include")
-    shutil.copytree(usr, include, symlinks=True, ignore=shutil.ignore_patterns("aarch64-linux-gnu"))
-    shutil.copytree(os.path.join(usr, "aarch64-linux-gnu"), include, symlinks=True, dirs_exist_ok=True)
+    multiarch = f"{cpu}-linux-gnu"
+    shutil.copytree(usr, include, symlinks=True, ignore=shutil.ignore_patterns(multiarch))
+    shutil.copytree(os.path.join(usr, multiarch), include, symlinks=True, dirs_exist_ok=True)
     os.makedirs(lib, exist_ok=True)
 
     def find(name: str) -> str:
-        path = debian.find_library(root, name)
+        path = debian.find_library(root, name, multiarch)
         if path is None:
-            raise BuildError(f"Debian's arm64 packages did not provide {name}")
+            raise BuildError(f"Debian's {multiarch} packages did not provide {name}")
         return path
 
     for name, as_name in STATIC_LIBS.items():
@@ -158,14 +212,27 @@ def gather_deps(root: str, include: str, lib: str) -> None:
             os.symlink(name, link)
 
 
-def write_wrappers(folder: str, zig: str, glibc: str) -> dict[str, str]:
-    """`cc`, `ar` and `ranlib` scripts for configure: zig for aarch64 at the target glibc, through ccache
-    when there is one. CPython embeds the build date, which zig refuses unless told."""
+# `cc` drops the host's header and library folders from its arguments: setup.py (3.10, 3.11) adds
+# /usr/include/<multiarch> and /usr/lib/<multiarch>, whose glibc headers clash with zig's.
+HOST_FOLDERS_DROPPED = """for arg do
+  shift
+  case "$arg" in
+    -I/usr/include*|-I/usr/local/include*|-L/usr/lib*|-L/usr/local/lib*|-L/lib*) ;;
+    *) set -- "$@" "$arg" ;;
+  esac
+done
+"""
+
+
+def write_wrappers(folder: str, zig: str, triple: str) -> dict[str, str]:
+    """`cc`, `ar` and `ranlib` scripts for configure: zig for `triple` (CPU, OS and glibc), through ccache
+    when there is one, never searching the host's /usr. CPython embeds the build date, which zig refuses
+    unless told."""
     os.makedirs(folder, exist_ok=True)
     ccache = shutil.which("ccache")
     scripts = {
-        "cc": f'exec {ccache + " " if ccache else ""}"{zig}" cc -target aarch64-linux-gnu.{glibc} '
-        '-Wno-date-time "$@"',
+        "cc": HOST_FOLDERS_DROPPED
+        + f'exec {ccache + " " if ccache else ""}"{zig}" cc -target {triple} -Wno-date-time "$@"',
         "ar": f'exec "{zig}" ar "$@"',
         "ranlib": f'exec "{zig}" ranlib "$@"',
         # Configure looks for the build Python by name on PATH in 3.10; later versions are told.
@@ -188,16 +255,25 @@ def build_python() -> str:
 
 def build_env(tools: dict[str, str], build_dir: str) -> dict[str, str]:
     """The environment configure and make run in: the wrappers first on PATH, no stray Python settings,
-    ccache told to hash paths below `build_dir` relative to it (so a build in another folder hits)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON") and k not in ("CC", "CFLAGS")}
+    pkg-config finding nothing (the host's packages' flags are the host's; configure then checks headers
+    and libraries itself), ccache told to hash paths below `build_dir` relative to it (so a build in
+    another folder hits)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTHON", "PKG_CONFIG")) and k not in ("CC", "CFLAGS")
+    }
     env["PATH"] = os.pathsep.join([os.path.dirname(tools["cc"]), env.get("PATH", "")])
+    env["PKG_CONFIG_LIBDIR"] = os.path.join(build_dir, "no-pkgconfig")
     env.setdefault("CCACHE_BASEDIR", build_dir)
     env.setdefault("CCACHE_NOHASHDIR", "1")
     return env
 
 
-def configure_command(source: str, prefix: str, tools: dict[str, str], include: str, lib: str) -> list[str]:
-    """CPython's configure for aarch64 Linux: a static libpython, nothing installed but what is asked."""
+def configure_command(
+    source: str, prefix: str, tools: dict[str, str], include: str, lib: str, cpu: str
+) -> list[str]:
+    """CPython's configure for `cpu` Linux: a static libpython, nothing installed but what is asked."""
     readelf = shutil.which("readelf")
     if readelf is None:
         raise BuildError(
@@ -205,8 +281,10 @@ def configure_command(source: str, prefix: str, tools: dict[str, str], include: 
         )
     command = [
         os.path.join(source, "configure"),
-        "--host=aarch64-linux-gnu",
-        "--build=x86_64-linux-gnu",
+        f"--host={cpu}-linux-gnu",
+        # The vendor part differs from the target's `CPU-linux-gnu`, so configure cross-compiles for
+        # the host's own CPU too.
+        f"--build={host_arch().triple_cpu}-pc-linux-gnu",
         "--prefix=" + prefix,
         "--disable-shared",
         "--without-ensurepip",
@@ -255,7 +333,7 @@ def setup_modules(path: str) -> dict[str, str]:
 
 
 def write_setup_local(source: str) -> list[str]:
-    """Build in every module the running Python has built in (Modules/Setup.local), so the cross build
+    """Build in every module the running Python has built in (Modules/Setup.local), so the target CPython
     ships the same modules as files as Nuitka expects; returns the modules moved in."""
     always = setup_modules(os.path.join(source, "Modules", "Setup.bootstrap"))
     stdlib = setup_modules(os.path.join(source, "Modules", "Setup.stdlib"))
@@ -266,8 +344,8 @@ def write_setup_local(source: str) -> list[str]:
     return static
 
 
-def check_built_in(source: str) -> None:
-    """BuildError unless every module built into the running Python is built into the cross build."""
+def check_built_in(source: str, cpu: str) -> None:
+    """BuildError unless every module built into the running Python is built into the target CPython."""
     with open(os.path.join(source, "Modules", "config.c"), encoding="utf-8") as f:
         text = f.read()
     missing = [
@@ -277,8 +355,35 @@ def check_built_in(source: str) -> None:
     ]
     if missing:
         raise BuildError(
-            f"this Python has modules built in that CPython's source cannot build in for aarch64: "
+            f"this Python has modules built in that CPython's source cannot build in for {cpu}: "
             f"{', '.join(missing)}; build with a Python that has them as extension modules"
+        )
+
+
+# Modules the recipe gives no libraries for (Tk, readline, curses, gdbm, libcrypt, NIS) or that only
+# CPython's own tests use: a target CPython may lack them.
+NOT_BUILT = re.compile(
+    r"_tkinter|readline|_curses(_panel)?|_dbm|_gdbm|_crypt|nis|_test\w*|_ctypes_test|_?xx\w*"
+)
+
+
+def extension_names(folder: str) -> set[str]:
+    """The names of the extension modules in `folder` (`_ssl` for `_ssl.cpython-311-x86_64-linux-gnu.so`)."""
+    try:
+        return {name.split(".", 1)[0] for name in os.listdir(folder) if name.endswith(".so")}
+    except OSError:
+        return set()
+
+
+def check_extension_modules(lib_dynload: str, log_path: str) -> None:
+    """BuildError unless the target CPython has every extension module the running Python has (but
+    NOT_BUILT), so none of the host's is shipped for want of one."""
+    host = extension_names(sysconfig.get_config_var("DESTSHARED") or "")
+    missing = sorted(name for name in host - extension_names(lib_dynload) if not NOT_BUILT.fullmatch(name))
+    if missing:
+        raise BuildError(
+            f"compiling CPython for the target left out extension modules this Python has: "
+            f"{', '.join(missing)}; see `Failed to build these modules` in {log_path}"
         )
 
 
@@ -293,7 +398,7 @@ def sysconfig_vars(source: str) -> dict:
 
 
 def finish(source: str, prefix: str, staging: str, static: list[str]) -> None:
-    """Move what arm64 builds use from the installed prefix into `staging`, with its manifest."""
+    """Move what builds use from the installed prefix into `staging`, with its manifest."""
     variables = sysconfig_vars(source)
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     abiflags = variables.get("ABIFLAGS", "")
@@ -323,3 +428,12 @@ def finish(source: str, prefix: str, staging: str, static: list[str]) -> None:
     }
     with open(os.path.join(staging, MANIFEST), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1)
+
+
+def describe(python: TargetPython | None, glibc: str, arch: Arch) -> str:
+    """Which CPython the shipped standard library comes from, for the build's summary."""
+    if python is not None:
+        return f"CPython {python.version} built for {arch.triple_cpu}-linux-gnu.{glibc} ({python.root})"
+    host = host_glibc()
+    built_for = f", built for glibc {format_version(host)}" if host else ""
+    return f"this host's CPython {platform.python_version()} ({sys.base_prefix}{built_for})"

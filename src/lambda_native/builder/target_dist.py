@@ -1,11 +1,16 @@
-"""Turns Nuitka's standalone folder from a cross build into one whose every ELF file is for the target.
+"""Turns Nuitka's standalone folder from a build against a target CPython into one whose every ELF file
+is for the target.
 
-Nuitka runs on the host Python, so beside the cross-compiled `bootstrap` it collects the host's extension
-modules (`_socket.so`, `orjson/orjson.so`) and the libraries they need. Each module is replaced by the same
-module built for the target: the standard library's from the cross-built CPython (cross_python), a
-package's from that package's wheel for the target, of the version installed for the host. The host's
-libraries are dropped, and the libraries the target's files need are added from the cross build or the
-wheel, beside `bootstrap` as Nuitka places them, found at run time through `$ORIGIN` run paths.
+Nuitka runs on the host Python, so beside `bootstrap` it collects the host's extension modules
+(`_socket.so`, `orjson/orjson.so`) and the libraries they need. For another architecture (arm64 on x86_64)
+each module is replaced by the same module built for the target: the standard library's from the target
+CPython (target_python), a package's from that package's wheel for the target, of the version installed
+for the host; the host's libraries are dropped. For the host's own architecture (x86_64 on a host with a
+newer glibc) only the standard library's modules are replaced, with the libraries the target CPython
+ships; packages were installed from wheels for the target's glibc already (requirements), and the host's
+libraries only the replaced modules needed are dropped. The libraries the target's files need are added
+from the target CPython or the wheels, beside `bootstrap` as Nuitka places them, found at run time
+through `$ORIGIN` run paths.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import sys
 import zipfile
 from importlib import metadata
 
-from lambda_native.builder.arch import ARCHES, Arch
+from lambda_native.builder.arch import Arch, host_arch
 from lambda_native.builder.elf import ElfInfo, read_elf
 from lambda_native.builder.errors import BuildError
 from lambda_native.builder.glibc import elf_files
@@ -72,14 +77,16 @@ def is_system_library(name: str) -> bool:
 
 
 class Retargeted:
-    """What was swapped: modules from the cross build, modules from wheels (name -> version), libraries."""
+    """What was swapped: modules from the target CPython, modules from wheels (name -> version), libraries
+    added, and host libraries dropped."""
 
-    __slots__ = ("libraries", "stdlib_modules", "wheels")
+    __slots__ = ("dropped", "libraries", "stdlib_modules", "wheels")
 
     def __init__(self) -> None:
         self.stdlib_modules: list[str] = []
         self.wheels: dict[str, str] = {}
         self.libraries: list[str] = []
+        self.dropped: list[str] = []
 
 
 def module_name(dist: str, path: str) -> str:
@@ -118,51 +125,110 @@ def target_file(unpacked: str, relative_dir: str, stem: str, machine: str) -> st
 class Retargeter:
     """Swaps one dist's host files for the target's; see the module's docstring."""
 
-    __slots__ = ("arch", "cross", "dist", "done", "libraries", "search_path", "unpacked", "wheels")
+    __slots__ = (
+        "arch",
+        "dist",
+        "done",
+        "installed",
+        "libraries",
+        "python",
+        "search_path",
+        "unpacked",
+        "wheels",
+    )
 
     def __init__(
-        self, dist: str, arch: Arch, cross, search_path: list[str], wheels: str, libraries: list[str]
+        self, dist: str, arch: Arch, python, search_path: list[str], wheels: str, libraries: list[str]
     ) -> None:
         self.dist = dist
-        self.libraries = libraries  # more folders of the target's libraries, after the cross build's
+        self.libraries = libraries  # more folders of the target's libraries, after the target CPython's
         self.arch = arch
-        self.cross = cross
+        self.python = python  # the TargetPython
         self.search_path = search_path
         self.wheels = wheels  # where wheels for the target are downloaded and unpacked
         self.unpacked: dict[str, str] = {}  # distribution name -> its unpacked wheel
         self.done = Retargeted()
+        self.installed: list[str] = []  # the target's files put into the dist
 
     def run(self) -> Retargeted:
-        """Swap every module, drop the host's libraries, add the target's; returns what was done."""
-        host = ARCHES["x86_64"].elf_machine
+        """Swap the modules, drop the host's libraries, add the target's; returns what was done."""
+        host = host_arch().elf_machine
+        same_machine = self.arch.elf_machine == host
+        replaced_needs: set[str] = set()  # libraries the host's replaced files needed
         for path in elf_files(self.dist):
             info = read_elf(path)
             if info.machine != host or os.path.basename(path) == "bootstrap":
                 continue
-            if is_extension_module(self.dist, path):
-                self.replace_module(path)
-            else:
-                os.unlink(path)
-        self.add_libraries()
+            if not is_extension_module(self.dist, path):
+                if not same_machine:
+                    os.unlink(path)
+                elif self.replace_library(path):
+                    replaced_needs.update(info.needed)
+            elif self.replace_stdlib_module(path):
+                replaced_needs.update(info.needed)
+            elif not same_machine:
+                self.replace_package_module(path)
+        if same_machine:
+            # What Nuitka collected for the files it kept stays its choice (it leaves out what the OS has).
+            self.drop_unneeded(replaced_needs)
+            self.add_libraries(self.installed)
+        else:
+            self.add_libraries(elf_files(self.dist))
         return self.done
 
-    def replace_module(self, path: str) -> None:
-        """Put the target's build of the extension module at `path` in its place."""
+    def replace_stdlib_module(self, path: str) -> bool:
+        """Put the target CPython's build of the standard-library module at `path` in its place; False
+        when it is not one of the target CPython's modules."""
+        relative_dir = os.path.dirname(os.path.relpath(path, self.dist))
+        if relative_dir:
+            return False
+        stem = os.path.basename(path)[: -len(".so")]
+        found = target_file(self.python.lib_dynload, "", stem, self.arch.elf_machine)
+        if found is None:
+            return False
+        self.install(found, path)
+        self.done.stdlib_modules.append(module_name(self.dist, path))
+        return True
+
+    def replace_library(self, path: str) -> bool:
+        """Put the target CPython's library of the same name in place of the host's at `path`; False
+        when it ships none of that name."""
+        source = os.path.join(self.python.lib, os.path.basename(path))
+        if not os.path.exists(source):
+            return False
+        self.install(os.path.realpath(source), path)
+        self.done.libraries.append(os.path.basename(path))
+        return True
+
+    def drop_unneeded(self, candidates: set[str]) -> None:
+        """Remove the host's libraries beside `bootstrap` that only replaced files needed."""
+        while True:
+            needed = {name for path in elf_files(self.dist) for name in read_elf(path).needed}
+            unused = sorted(
+                name
+                for name in candidates
+                if name not in needed and os.path.isfile(os.path.join(self.dist, name))
+            )
+            if not unused:
+                return
+            for name in unused:
+                path = os.path.join(self.dist, name)
+                candidates.update(read_elf(path).needed)
+                os.unlink(path)
+                self.done.dropped.append(name)
+
+    def replace_package_module(self, path: str) -> None:
+        """Put the target's build of the package's extension module at `path` in its place, from its
+        wheel for the target."""
         name = module_name(self.dist, path)
         relative_dir = os.path.dirname(os.path.relpath(path, self.dist))
         stem = os.path.basename(path)[: -len(".so")]
-        if not relative_dir:
-            found = target_file(self.cross.lib_dynload, "", stem, self.arch.elf_machine)
-            if found:
-                self.install(found, path)
-                self.done.stdlib_modules.append(name)
-                return
         owner = owning_distribution(relative_dir, stem, self.search_path)
         if owner is None:
             raise BuildError(
-                f"the extension module {name} in the build is compiled for x86_64 and no "
-                f"{self.arch.lambda_name} build of it was found (not in the cross-built standard library, "
-                "and not part of an installed package whose wheel could be fetched)"
+                f"the extension module {name} in the build is compiled for this machine and no "
+                f"{self.arch.lambda_name} build of it was found (not in the target CPython's standard "
+                "library, and not part of an installed package whose wheel could be fetched)"
             )
         dist_name, version = owner
         unpacked = self.unpack_wheel(dist_name, version)
@@ -192,6 +258,7 @@ class Retargeter:
         """Copy `source` to `dest` with a run path that finds libraries beside `bootstrap`."""
         shutil.copyfile(source, dest)
         os.chmod(dest, 0o755)
+        self.installed.append(dest)
         depth = os.path.relpath(self.dist, os.path.dirname(dest))
         rpath = "$ORIGIN" if depth == "." else "$ORIGIN/" + depth.replace(os.sep, "/")
         patchelf = shutil.which("patchelf", path=tool_path()) or "patchelf"
@@ -202,16 +269,16 @@ class Retargeter:
             raise BuildError(f"patchelf could not set the run path of {dest}: {result.stderr.strip()}")
 
     def library_folders(self) -> list[str]:
-        """Where the target's libraries are looked for: the cross build's, then the wheels' own
+        """Where the target's libraries are looked for: the target CPython's, then the wheels' own
         (auditwheel keeps them in `<package>.libs` folders)."""
-        folders = [self.cross.lib, *self.libraries]
+        folders = [self.python.lib, *self.libraries]
         for unpacked in self.unpacked.values():
             folders += sorted(glob.glob(os.path.join(unpacked, "*.libs")))
         return folders
 
-    def add_libraries(self) -> None:
-        """Ship every library the target's files need that Lambda's OS does not provide, transitively."""
-        pending: list[ElfInfo] = [read_elf(path) for path in elf_files(self.dist)]
+    def add_libraries(self, paths: list[str]) -> None:
+        """Ship every library the files `paths` need that Lambda's OS does not provide, transitively."""
+        pending: list[ElfInfo] = [read_elf(path) for path in paths if os.path.exists(path)]
         while pending:
             info = pending.pop()
             for needed in info.needed:
@@ -237,11 +304,11 @@ class Retargeter:
 
 
 def retarget(
-    dist: str, arch: Arch, cross, python_path: list[str], wheels: str, libraries: list[str] | None = None
+    dist: str, arch: Arch, python, python_path: list[str], wheels: str, libraries: list[str] | None = None
 ) -> Retargeted:
-    """Make every ELF file in `dist` one for `arch`, shipping libraries also from the folders
-    `libraries`; see the module's docstring."""
-    return Retargeter(dist, arch, cross, [*python_path, *sys.path], wheels, list(libraries or [])).run()
+    """Make every ELF file in `dist` one for `arch` from the target CPython `python`, shipping libraries
+    also from the folders `libraries`; see the module's docstring."""
+    return Retargeter(dist, arch, python, [*python_path, *sys.path], wheels, list(libraries or [])).run()
 
 
 def check_machine(dist: str, arch: Arch) -> None:
