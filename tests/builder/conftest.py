@@ -99,19 +99,3 @@ def task_root(native_zip, tmp_path_factory) -> str:
     root = tmp_path_factory.mktemp("var-task")
     extract_zip(native_zip, root)
     return str(root)
-
-
-SYSTEM_PYTHON = "/usr/bin/python3"
-
-
-@pytest.fixture(scope="session")
-def debian_python(tmp_path_factory) -> str:
-    """A venv of Debian's own python3 with this checkout installed for building."""
-    if not os.path.exists(SYSTEM_PYTHON):
-        pytest.skip("no Debian python3 (its source is what the target CPython tests can fetch here)")
-    venv = tmp_path_factory.mktemp("debian-venv")
-    subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(venv)], check=True)
-    python = str(venv / "bin" / "python")
-    install = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", ROOT + "[build]"]
-    subprocess.run(install, check=True, capture_output=True, timeout=900)
-    return python

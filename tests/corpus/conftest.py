@@ -1,7 +1,10 @@
 """The corpus (benchmarks/corpus): each function run as ours interpreted, as the official client, and
 natively, against real servers on 127.0.0.1 for those that call one. Native builds run two at a time in
 the background from the first native test on, each once per session, in work folders kept between
-sessions (a rebuild reuses its installed requirements and ccache)."""
+sessions (a rebuild reuses its installed requirements and ccache). They are made with Debian's python3, as
+on a fresh Debian machine: its exact source is reachable, so the standard library ships built for al2023's
+glibc (builder/newer_host.py); pyenv's Pythons here have none, and pandas' cmath would fail the glibc
+check, as the build then says."""
 
 from __future__ import annotations
 
@@ -43,12 +46,12 @@ def requirements_site(name: str) -> str:
     return str(site)
 
 
-def build(name: str) -> str:
+def build(name: str, python: str) -> str:
     """`python build.py --requirements requirements.txt` in the function's folder, as its users build
-    it; the zip's path."""
-    work = WORK / name
+    it, in a work folder of its own (its requirements installed for `python`); the zip's path."""
+    work = WORK / name / "native"
     out = work / "dist"
-    command = [sys.executable, str(ROOT / "build.py"), "--requirements", "requirements.txt"]
+    command = [python, str(ROOT / "build.py"), "--requirements", "requirements.txt"]
     command += ["--out", str(out), "--work-dir", str(work)]
     done = subprocess.run(
         command, cwd=CORPUS / name, capture_output=True, text=True, timeout=1800, check=False
@@ -58,17 +61,20 @@ def build(name: str) -> str:
 
 
 class NativeBuilds:
-    """Every corpus function's native build, started together on first use, BUILDS_AT_ONCE at a time."""
+    """The native builds of the corpus functions this session tests natively, started together on first
+    use, BUILDS_AT_ONCE at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, python: str, names: list[str]) -> None:
+        self.python = python
+        self.names = names
         self.pool: ThreadPoolExecutor | None = None
         self.futures: dict[str, Future] = {}
 
     def zip(self, name: str) -> str:
         if self.pool is None:
             self.pool = ThreadPoolExecutor(BUILDS_AT_ONCE)
-            for function in FUNCTIONS:
-                self.futures[function] = self.pool.submit(build, function)
+            for function in self.names:
+                self.futures[function] = self.pool.submit(build, function, self.python)
         return self.futures[name].result()
 
     def close(self) -> None:
@@ -77,8 +83,14 @@ class NativeBuilds:
 
 
 @pytest.fixture(scope="session")
-def native_builds():
-    builds = NativeBuilds()
+def native_builds(debian_python, request):
+    """The corpus's native builds; asked for only by the native tests (see test_corpus.answer)."""
+    selected = {
+        item.callspec.params["name"]
+        for item in request.session.items
+        if getattr(item, "callspec", None) and item.callspec.params.get("runtime") == "native"
+    }
+    builds = NativeBuilds(debian_python, [name for name in FUNCTIONS if name in selected])
     yield builds
     builds.close()
 
@@ -117,10 +129,12 @@ class _Lazy(dict):
         return self.url(key)
 
 
-def corpus_function(runtime: str, name: str, env: dict[str, str], native_builds) -> Function:
-    """A Function running `benchmarks/corpus/<name>` under `runtime`."""
+def corpus_function(runtime: str, name: str, env: dict[str, str], request) -> Function:
+    """A Function running `benchmarks/corpus/<name>` under `runtime` (natively: from the session's
+    builds, which `request` is asked for)."""
     if runtime == "native":
-        return Function(native_builds.zip(name), handler="app.handler", env=env)
+        zip_path = request.getfixturevalue("native_builds").zip(name)
+        return Function(zip_path, handler="app.handler", env=env)
     env = {**env, "PYTHONPATH": requirements_site(name), "PYTHONDONTWRITEBYTECODE": "1"}
     command = [*INTERPRETED[runtime], "app.handler"]
     return Function(str(CORPUS / name), command=command, handler="app.handler", env=env)

@@ -13,19 +13,19 @@ from .conftest import FUNCTIONS, corpus_function, environment, read_json
 _reference: dict[str, object] = {}
 
 
-def answer(runtime: str, name: str, service_urls, native_builds):
+def answer(runtime: str, name: str, service_urls, request):
     """The function's answer to its event.json under `runtime` (one cold start)."""
     env = environment(name, service_urls)
-    with corpus_function(runtime, name, env, native_builds) as fn:
+    with corpus_function(runtime, name, env, request) as fn:
         result = fn.invoke(read_json(name, "event.json"))
     assert result.ok, f"{name} under {runtime}: {result.error_type}: {result.payload[:2000]!r}\n{result.logs}"
     return result.json()
 
 
-def reference(name: str, service_urls, native_builds):
+def reference(name: str, service_urls, request):
     """The answer under awslambdaric, once per session."""
     if name not in _reference:
-        _reference[name] = answer("awslambdaric", name, service_urls, native_builds)
+        _reference[name] = answer("awslambdaric", name, service_urls, request)
     return _reference[name]
 
 
@@ -50,16 +50,16 @@ def matches(value, expected) -> bool:
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
-def test_awslambdaric_gives_the_expected_answer(name, service_urls, native_builds):
-    got = reference(name, service_urls, native_builds)
+def test_awslambdaric_gives_the_expected_answer(name, service_urls, request):
+    got = reference(name, service_urls, request)
     assert matches(got, read_json(name, "expected.json")), got
 
 
 @pytest.mark.parametrize("runtime", ["interpreted", pytest.param("native", marks=pytest.mark.native)])
 @pytest.mark.parametrize("name", FUNCTIONS)
-def test_the_same_answer_as_awslambdaric(runtime, name, service_urls, native_builds):
-    got = answer(runtime, name, service_urls, native_builds)
-    assert got == reference(name, service_urls, native_builds)
+def test_the_same_answer_as_awslambdaric(runtime, name, service_urls, request):
+    got = answer(runtime, name, service_urls, request)
+    assert got == reference(name, service_urls, request)
     assert matches(got, read_json(name, "expected.json")), got
 
 
