@@ -16,6 +16,7 @@ import orjson
 import pytest
 
 from lambda_native.emulator import Function, workers
+from lambda_native.emulator.memory import session_members
 
 from .conftest import OUR_RUNTIME, RUNTIME_HANDLERS
 from .test_serve import Server
@@ -165,3 +166,28 @@ def test_connection_owner_finds_the_process_holding_the_socket():
         child.kill()
         child.wait()
         listener.close()
+
+
+def test_native_code_at_init_gets_a_worker_per_slot_so_a_crash_costs_one_invoke():
+    """No LAMBDA_NATIVE_PROCESSES: the init loaded an extension module of its own, so the runtime forks a
+    worker per slot from the initialised state; a crash fails its own invoke and no other, with no
+    second init."""
+    with (
+        Function(RUNTIME_HANDLERS, command=[*OUR_RUNTIME, "native_slots.crash"], max_concurrency=3) as fn,
+        ThreadPoolExecutor(3) as pool,
+    ):
+        fn.init()
+        others = [pool.submit(fn.invoke, {"sleep": 0.6}) for _ in range(2)]
+        time.sleep(0.2)
+        crashed = fn.invoke({"crash": True})
+        assert crashed.error_type == "Runtime.ExitError"
+        assert [other.result().ok for other in others] == [True, True]
+        served = [orjson.loads(other.result().payload)["pid"] for other in others]
+        assert len(set(served)) == 2 and fn.running
+        assert not any(fn.invoke({"sleep": 0}).cold for _ in range(3))
+
+
+def test_pure_python_at_init_keeps_one_process():
+    with Function(RUNTIME_HANDLERS, command=[*OUR_RUNTIME, "slots.slow"], max_concurrency=3) as fn:
+        fn.init()
+        assert len(session_members(fn.environment.proc.pid)) == 1

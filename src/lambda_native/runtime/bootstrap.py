@@ -251,6 +251,7 @@ def main(argv: list[str] | None = None, *, built_handler: str | None = None) -> 
 
     handler.prepare_sys_path()
     name = handler.handler_name(argv, built_handler)
+    runtime_modules = set(sys.modules) if slots is not None and workers is None else None
     held = init_gc.hold_old_generations()
     try:
         if name is None:
@@ -267,6 +268,8 @@ def main(argv: list[str] | None = None, *, built_handler: str | None = None) -> 
     if "logging" in sys.modules:
         logs.configure_logging()
     if slots is not None:
+        if runtime_modules is not None:
+            workers = concurrency.contained_workers(slots, runtime_modules)
         client.close()  # each slot opens its own connection
         concurrency.serve(lambda: api.RuntimeClient(address, USER_AGENT), function, slots, workers)
 

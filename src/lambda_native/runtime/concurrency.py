@@ -6,7 +6,10 @@ reply. `async def` handlers (and async streaming generators) all run as tasks of
 thread of their own, fed by the slots. With `LAMBDA_NATIVE_PROCESSES=P` (P > 1) the runtime forks P
 worker processes after the init, so that their memory pages are shared copy-on-write (gunicorn's
 `--preload`), and the N slots are spread over them: CPU-bound handlers then use P cores; a supervisor
-keeps P workers alive. The README gives the measurements behind the default of one process.
+keeps P workers alive. Unset, the choice is made after the init: a function whose init loaded native
+code of its own (an extension module from outside the standard library), which can crash the process,
+gets a worker per slot, so that a crash costs only its own invoke; any other gets one process (threads,
+~0.3 MB a slot against ~2.5 MB a forked worker). docs/managed-instances.md has the measurements.
 
 Per invoke, whatever the interleaving: the request id and tenant id in log lines, and
 `os.environ["_X_AMZN_TRACE_ID"]` (and `os.getenv`), come from a context variable of the slot (or task).
@@ -39,15 +42,31 @@ def max_concurrency(value: str) -> int:
     return int(value)
 
 
-def processes(value: str | None, slots: int) -> int:
-    """Worker processes for `slots` slots from `LAMBDA_NATIVE_PROCESSES` (default 1, at most `slots`)."""
+def processes(value: str | None, slots: int) -> int | None:
+    """Worker processes for `slots` slots from `LAMBDA_NATIVE_PROCESSES` (at most `slots`); None when
+    unset: `contained_workers` decides after the init."""
     if not value:
-        return 1
+        return None
     if value == "auto":
         return max(1, min(slots, len(os.sched_getaffinity(0))))
     if not (value.isdigit() and value.isascii()) or int(value) < 1:
         raise ValueError(f"LAMBDA_NATIVE_PROCESSES={value!r} is not 'auto' or a whole number of at least 1")
     return min(int(value), slots)
+
+
+def contained_workers(slots: int, loaded_before_init: set[str]) -> int:
+    """Worker processes when `LAMBDA_NATIVE_PROCESSES` is unset: one per slot if the init loaded an
+    extension module from outside the standard library (a segfault there would end every slot of a
+    shared process), else one. `loaded_before_init`: `sys.modules`' names before the function's import."""
+    import _imp
+
+    suffixes = tuple(_imp.extension_suffixes())
+    for name, module in list(sys.modules.items()):
+        if name in loaded_before_init or name.partition(".")[0] in sys.stdlib_module_names:
+            continue
+        if str(getattr(module, "__file__", None) or "").endswith(suffixes):
+            return slots
+    return 1
 
 
 class InvokeContext:
