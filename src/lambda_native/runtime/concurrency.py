@@ -30,6 +30,9 @@ from lambda_native.runtime import logs, wire
 
 TRACE_ENV = "_X_AMZN_TRACE_ID"
 NEXT_RETRY_DELAYS_S = (0.1, 0.2, 0.4, 0.8)
+API_FAILED_STATUS = 76
+"""A forked worker's exit status when the Runtime API failed it (sysexits' EX_PROTOCOL): unlike a crash,
+its supervisor then ends the runtime, as the contract asks of a runtime the API has given up on."""
 
 # (request id, tenant id, trace id) of the invoke the current slot or task is serving.
 _invoke = contextvars.ContextVar("lambda_native_invoke", default=(None, None, None))
@@ -208,6 +211,9 @@ def _shares(slots: int, workers: int) -> list[int]:
 def _fork_worker(make_client, function, slots: int) -> int:
     pid = os.fork()
     if pid == 0:
+        from lambda_native.runtime import bootstrap
+
+        bootstrap.FATAL_STATUS = API_FAILED_STATUS
         try:
             _run_slots(make_client, function, slots, forked=True)
         finally:
@@ -230,12 +236,15 @@ def _supervise(make_client, function, slots: int, workers: int) -> None:
     gc.freeze()
     children: dict[int, int] = {}
 
-    def stop(signum, frame):
+    def stop_workers():
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, _signal.SIGTERM)
         for pid in list(children):
             os.waitpid(pid, 0)
+
+    def stop(signum, frame):
+        stop_workers()
         os._exit(0)
 
     for share in _shares(slots, workers):
@@ -246,6 +255,10 @@ def _supervise(make_client, function, slots: int, workers: int) -> None:
         share = children.pop(pid, None)
         if share is None:
             continue
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == API_FAILED_STATUS:
+            sys.stderr.write(f"lambda-native: worker {pid} lost the Runtime API; the runtime exits\n")
+            stop_workers()
+            os._exit(1)
         sys.stderr.write(
             f"lambda-native: worker {pid} ended ({_exit_reason(status)}); starting another for its "
             f"{share} slot{'s' if share > 1 else ''}\n"
