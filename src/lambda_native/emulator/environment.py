@@ -397,6 +397,9 @@ class Environment:
     def _on_reply(self, inv: Invocation, outcome: Outcome) -> None:
         """The runtime finished posting its response or error for `inv`."""
         self._drain_output()
+        if self.state.concurrent and inv.timer is not None and inv.timer.when() <= self.loop.time():
+            # Read after its deadline, in the same loop round as the timer (a busy machine): too late.
+            outcome = self._timed_out(inv)
         self._finish(inv, outcome)
 
     def _on_init_error(self, outcome: Outcome) -> None:

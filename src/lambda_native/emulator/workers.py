@@ -28,7 +28,8 @@ def socket_inode(local_port: int, remote_port: int) -> int | None:
             for line in table:
                 fields = line.split()
                 local, remote = _loopback_port(fields[1]), _loopback_port(fields[2])
-                if local[1] == local_port and remote[1] == remote_port:
+                # An earlier connection between the same ports may linger closed (TIME_WAIT, no inode).
+                if local[1] == local_port and remote[1] == remote_port and fields[9] != "0":
                     return int(fields[9])
     except OSError:
         return None
