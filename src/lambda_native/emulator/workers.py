@@ -67,9 +67,13 @@ def watch(pid: int) -> int | None:
 def exit_status(pid: int, pidfd: int | None) -> int | None:
     """None while `pid` lives (or when its end cannot be read); once it is exiting or gone, its return
     code as `Popen.returncode` gives it (negative: killed by that signal)."""
-    status = _pidfd_exit_status(pidfd) if pidfd is not None else None
-    if status is None:
-        status = _proc_exit_status(pid)
+    # /proc first: once it is gone the process was reaped, and the pidfd holds its exit (read the other
+    # way round, a reap in between would lose it).
+    alive, status = _proc_exit_status(pid)
+    if alive:
+        return None
+    if status is None and pidfd is not None:
+        status = _pidfd_exit_status(pidfd)
     if status is None:
         return None
     if status & 0x7F:
@@ -96,16 +100,17 @@ def _pidfd_exit_status(pidfd: int) -> int | None:
     return exit_code if mask & _PIDFD_INFO_EXIT else None
 
 
-def _proc_exit_status(pid: int) -> int | None:
-    """The wait status of a process that is exiting or a zombie, from `/proc/<pid>/stat`; else None."""
+def _proc_exit_status(pid: int) -> tuple[bool, int | None]:
+    """(alive, wait status) from `/proc/<pid>/stat`: (True, None) while it lives, the status once it is
+    exiting or a zombie, (False, None) once it is gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             stat = f.read()
     except OSError:
-        return None
+        return False, None
     # The fields after the command (which may hold spaces and parentheses); state is the first.
     fields = stat[stat.rindex(b")") + 2 :].split()
     state, flags = fields[0], int(fields[6])
     if state not in (b"Z", b"X") and not flags & PF_EXITING:
-        return None
-    return int(fields[49]) if len(fields) > 49 else None
+        return True, None
+    return False, int(fields[49]) if len(fields) > 49 else None
