@@ -139,9 +139,9 @@ def test_exit_status_of_a_process_reaped_by_its_parent(script, expected):
     proc = subprocess.Popen(["sh", "-c", f"sleep 0.3; {script}"])
     pidfd = workers.watch(proc.pid)
     try:
-        assert workers.exit_status(proc.pid, pidfd) is None
+        assert workers.exit_status(proc.pid, pidfd) == (False, None)
         proc.wait()
-        assert workers.exit_status(proc.pid, pidfd) == expected
+        assert workers.exit_status(proc.pid, pidfd) == (True, expected)
     finally:
         os.close(pidfd)
 

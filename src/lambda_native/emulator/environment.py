@@ -503,16 +503,20 @@ class Environment:
         """A runtime connection ended: if the worker process at its other end crashed (ended with a failure
         status or a signal), the invokes it held fail (`Runtime.ExitError`) and the other workers go on.
         The whole runtime's exit is `_on_exit`'s."""
-        pid, pidfd = conn.owner, conn.owner_fd
-        if pid is None:
+        if conn.owner is None:
             return
-        try:
-            if self.proc is None or pid == self.proc.pid:
-                return
-            returncode = workers.exit_status(pid, pidfd)
-        finally:
-            if pidfd is not None:
-                os.close(pidfd)
+        if self.proc is None or conn.owner == self.proc.pid:
+            self._forget_owner(conn)
+            return
+        self._judge_worker(conn, time.monotonic() + EXIT_SETTLE_S)
+
+    def _judge_worker(self, conn: RuntimeAPIConnection, deadline: float) -> None:
+        pid = conn.owner
+        ended, returncode = workers.exit_status(pid, conn.owner_fd)
+        if ended and returncode is None and time.monotonic() < deadline:
+            self.loop.call_later(0.005, self._judge_worker, conn, deadline)  # exiting: its code comes
+            return
+        self._forget_owner(conn)
         if not returncode:
             # Alive: closed on purpose (a response stream goes on a connection of its own). Exited 0: a
             # helper that made one request and ended (`curl` in a shell bootstrap), no crash.
@@ -524,6 +528,12 @@ class Environment:
             if inv.worker == pid:
                 del self.overrun[request_id]
                 self._free_slot()
+
+    @staticmethod
+    def _forget_owner(conn: RuntimeAPIConnection) -> None:
+        if conn.owner_fd is not None:
+            os.close(conn.owner_fd)
+            conn.owner_fd = None
 
     def _on_init_timeout(self) -> None:
         self._init_timer = None

@@ -64,21 +64,19 @@ def watch(pid: int) -> int | None:
         return None
 
 
-def exit_status(pid: int, pidfd: int | None) -> int | None:
-    """None while `pid` lives (or when its end cannot be read); once it is exiting or gone, its return
-    code as `Popen.returncode` gives it (negative: killed by that signal)."""
+def exit_status(pid: int, pidfd: int | None) -> tuple[bool, int | None]:
+    """(ended, return code as `Popen.returncode` gives it, negative for a signal): (False, None) while
+    `pid` lives; (True, None) while it is exiting and its code is not readable yet (try again shortly)."""
     # /proc first: once it is gone the process was reaped, and the pidfd holds its exit (read the other
     # way round, a reap in between would lose it).
     alive, status = _proc_exit_status(pid)
     if alive:
-        return None
+        return False, None
     if status is None and pidfd is not None:
         status = _pidfd_exit_status(pidfd)
     if status is None:
-        return None
-    if status & 0x7F:
-        return -(status & 0x7F)
-    return status >> 8
+        return True, None
+    return True, -(status & 0x7F) if status & 0x7F else status >> 8
 
 
 # PIDFD_GET_INFO (Linux 6.13; the exit code since 6.15): _IOWR(0xFF, 11, struct pidfd_info), 64 bytes.
@@ -101,8 +99,8 @@ def _pidfd_exit_status(pidfd: int) -> int | None:
 
 
 def _proc_exit_status(pid: int) -> tuple[bool, int | None]:
-    """(alive, wait status) from `/proc/<pid>/stat`: (True, None) while it lives, the status once it is
-    exiting or a zombie, (False, None) once it is gone."""
+    """(alive, wait status) from `/proc/<pid>/stat`: (True, None) while it lives, (False, status) for a
+    zombie, (False, None) while it exits (the code is only final in a zombie) or once it is gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             stat = f.read()
@@ -111,6 +109,6 @@ def _proc_exit_status(pid: int) -> tuple[bool, int | None]:
     # The fields after the command (which may hold spaces and parentheses); state is the first.
     fields = stat[stat.rindex(b")") + 2 :].split()
     state, flags = fields[0], int(fields[6])
-    if state not in (b"Z", b"X") and not flags & PF_EXITING:
-        return True, None
-    return False, int(fields[49]) if len(fields) > 49 else None
+    if state == b"Z" and len(fields) > 49:
+        return False, int(fields[49])
+    return not (state == b"X" or flags & PF_EXITING), None
