@@ -15,6 +15,11 @@ event's passing memory does not lift) rose from the first tenth of the second ha
 how far the peak of the small invoke after each large event stood above where it was before (the median
 peak of the last few small invokes), once the first tenth of the run has loaded what the runtime loads
 for good.
+With `--max-concurrency N` the function runs as on Lambda Managed Instances and N callers keep N invokes
+in flight; the mix then also holds handler crashes (`--crash-share`, 1 %: the process ends) and timeouts
+(`--timeout-share`, 1 %: the handler outruns a 3 s timeout), each checked for its own answer
+(`Runtime.ExitError`, `Sandbox.Timedout`) while every other invoke must still be answered right. Memory
+is then the PSS of the runtime's process tree (its workers share their pages), sampled the same way.
 Writes `<out>/soak-<date>-<host>.json` and `.png` (RSS over invokes, one line per variant).
 """
 
@@ -26,6 +31,7 @@ import datetime
 import random
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -43,12 +49,16 @@ BIG_SHARE = 0.01
 INVALID_SHARE = 0.05
 BIG_SIZES_MB = (1.0, 1.5, 2.0, 2.5, 3.0)
 MEMORY_MB = 256  # room above the biggest event's decode, so the limit never ends a run
+FAULT_SHARE = 0.01  # of crashes, and of timeouts, with --max-concurrency
+FAULT_TIMEOUT_S = 3.0  # the function's timeout in a soak with faults (Lambda's default)
+OVERRUN_S = 3.3  # how long an overrunning handler sleeps
 # Small invokes whose median peak is "where it was" before a large event: one alone swings by a megabyte or
 # more as the interpreter's arenas come and go.
 BEFORE_WINDOW = 9
 
-SMALL, BIG, INVALID = "small", "big", "invalid"
+SMALL, BIG, INVALID, CRASH, OVERRUN = "small", "big", "invalid", "crash", "overrun"
 UNMARSHAL_ERROR = "Runtime.UnmarshalError"
+EXPECTED_ERRORS = {INVALID: UNMARSHAL_ERROR, CRASH: "Runtime.ExitError", OVERRUN: "Sandbox.Timedout"}
 _WORDS = ("Zoë", "naïve", "café", "日本語", "Ελληνικά", "😀", "emoji 🚀", "plain", "ascii text", "Ünïcödé")
 
 
@@ -90,10 +100,19 @@ def invalid_event(rng: random.Random, index: int) -> bytes:
 class Mix:
     """The deterministic sequence of events: (kind, event bytes, expected echo or None)."""
 
-    def __init__(self, seed: int = 14, big_share: float = BIG_SHARE, invalid_share: float = INVALID_SHARE):
+    def __init__(
+        self,
+        seed: int = 14,
+        big_share: float = BIG_SHARE,
+        invalid_share: float = INVALID_SHARE,
+        crash_share: float = 0.0,
+        timeout_share: float = 0.0,
+    ):
         self.seed = seed
         self.big_share = big_share
         self.invalid_share = invalid_share
+        self.crash_share = crash_share
+        self.timeout_share = timeout_share
         self.big = [big_event(mb, seed * 100 + i) for i, mb in enumerate(BIG_SIZES_MB)]
         self._big_parsed = [orjson.loads(event) for event in self.big]
 
@@ -107,6 +126,10 @@ class Mix:
                 yield BIG, self.big[which], self._big_parsed[which]
             elif roll < self.big_share + self.invalid_share:
                 yield INVALID, invalid_event(rng, index), None
+            elif roll < self.big_share + self.invalid_share + self.crash_share:
+                yield CRASH, b'{"fault": "crash"}', None
+            elif roll < self.big_share + self.invalid_share + self.crash_share + self.timeout_share:
+                yield OVERRUN, orjson.dumps({"fault": "overrun", "sleep": OVERRUN_S}), None
             else:
                 event = small_event(rng, index)
                 yield SMALL, event, orjson.loads(event)
@@ -117,10 +140,11 @@ class WrongAnswer(RuntimeError):
 
 
 def check(kind: str, expected: object, result) -> None:
-    """WrongAnswer unless `result` is the event echoed back (or the unmarshal error for invalid JSON)."""
-    if kind == INVALID:
-        if result.error_type != UNMARSHAL_ERROR:
-            raise WrongAnswer(f"invalid JSON answered {result.error_type}: {bytes(result.payload)[:200]!r}")
+    """WrongAnswer unless `result` is the event echoed back (or, for invalid JSON, a crash or a timeout,
+    its own error)."""
+    if kind in EXPECTED_ERRORS:
+        if result.error_type != EXPECTED_ERRORS[kind]:
+            raise WrongAnswer(f"{kind} event answered {result.error_type}: {bytes(result.payload)[:200]!r}")
         return
     if result.error_type is not None:
         raise WrongAnswer(f"{kind} event answered {result.error_type}: {bytes(result.payload)[:300]!r}")
@@ -141,6 +165,62 @@ def heap_kb(pid: int) -> int:
 
     smaps = Path(f"/proc/{pid}/smaps").read_text()
     return sum(rss for path, _, rss in resident_mappings(smaps) if path == "[heap]")
+
+
+def soak_slots(
+    function, mix: Mix, invokes: int, sample_every: int, at_once: int, say: Callable[[str], None] = print
+) -> dict:
+    """Run `invokes` events of `mix` through a warm Managed Instances `function`, `at_once` in flight, and
+    sample the tree's PSS every `sample_every` invokes, between invokes; the figures (no per-invoke peaks:
+    invokes overlap)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from benchmarks.goals import tree_pss_kb
+
+    samples: list[tuple[int, int]] = []
+    counts = collections.Counter()
+    wrong: list[Exception] = []
+    room = threading.Semaphore(at_once)
+    lock = threading.Lock()
+
+    def one(kind: str, event: bytes, expected: object) -> None:
+        try:
+            check(kind, expected, function.invoke(event))
+            with lock:
+                counts[kind] += 1
+        except Exception as exc:  # reported, with every other wrong answer, at the end
+            wrong.append(exc)
+        finally:
+            room.release()
+
+    function.init()  # sampled from the first invoke on
+    started = time.monotonic()
+    with ThreadPoolExecutor(at_once) as pool:
+        for index, (kind, event, expected) in enumerate(mix.events(invokes)):
+            room.acquire()
+            if wrong:
+                break
+            pool.submit(one, kind, event, expected)
+            if index % sample_every == 0 or index == invokes - 1:
+                # Sampled with no invoke in flight: a 1-3 MB event being decoded would hide the floor.
+                for _ in range(at_once):
+                    room.acquire()
+                samples.append((index + 1, tree_pss_kb(function.environment.proc.pid)))
+                for _ in range(at_once):
+                    room.release()
+            if index and index % (invokes // 10 or 1) == 0:
+                say(f"  {index:,} invokes, tree PSS {samples[-1][1] / 1024:.1f} MB")
+    if wrong:
+        raise WrongAnswer(f"{len(wrong)} wrong answers; the first: {wrong[0]}")
+    return {
+        "invokes": invokes,
+        "max_concurrency": at_once,
+        "memory": "tree PSS",
+        "counts": dict(counts),
+        "seconds": time.monotonic() - started,
+        "rss_kb": samples,
+        **figures(samples, []),
+    }
 
 
 def soak(function, mix: Mix, invokes: int, sample_every: int, say: Callable[[str], None] = print) -> dict:
@@ -199,16 +279,35 @@ def figures(samples: list[tuple[int, int]], after_big: list[dict]) -> dict:
     }
 
 
-def run_variant(variant, mix: Mix, invokes: int, sample_every: int, say: Callable[[str], None]) -> dict:
-    """Prepare `variant` for the soak handler and soak one warm environment of it."""
+def run_variant(
+    variant, mix: Mix, invokes: int, sample_every: int, say: Callable[[str], None], at_once: int | None = None
+) -> dict:
+    """Prepare `variant` for the soak handler and soak one warm environment of it (`at_once`: Managed
+    Instances' concurrency, with the faults handler)."""
     from benchmarks.harness import make_function
     from benchmarks.workloads import Workload
 
-    workload = Workload("soak", "echoes each event back")
+    if at_once is None:
+        workload = Workload("soak", "echoes each event back")
+        prepared = variant.prepare(workload)
+        say(f"soak: {variant.name}, {invokes:,} invokes")
+        with make_function(prepared, workload, MEMORY_MB, None) as function:
+            return soak(function, mix, invokes, sample_every, say)
+    from lambda_native.emulator import Function
+
+    workload = Workload("soak_faults", "echoes each event back, or crashes, or outruns its timeout")
     prepared = variant.prepare(workload)
-    say(f"soak: {variant.name}, {invokes:,} invokes")
-    with make_function(prepared, workload, MEMORY_MB, None) as function:
-        return soak(function, mix, invokes, sample_every, say)
+    say(f"soak: {variant.name}, {invokes:,} invokes, {at_once} at once")
+    with Function(
+        prepared.task_dir,
+        command=prepared.command,
+        handler=workload.handler,
+        timeout=FAULT_TIMEOUT_S,
+        memory=MEMORY_MB * at_once,
+        env={**workload.env, **prepared.env},
+        max_concurrency=at_once,
+    ) as function:
+        return soak_slots(function, mix, invokes, sample_every, at_once, say)
 
 
 def write_chart(doc: dict, path: Path) -> None:
@@ -260,11 +359,24 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--variants",
         type=names("variant", soakable),
-        default=["native", "interpreted", "awslambdaric"],
+        default=None,
         help=f"comma-separated, from: {', '.join(soakable)}",
     )
     p.add_argument("--big-share", type=float, default=BIG_SHARE, help="share of 1-3 MB events")
     p.add_argument("--invalid-share", type=float, default=INVALID_SHARE, help="share of invalid JSON")
+    p.add_argument(
+        "--max-concurrency",
+        type=positive,
+        metavar="N",
+        help="run as on Lambda Managed Instances with N invokes in flight, crashes and timeouts in the mix "
+        "(variants: native and interpreted by default)",
+    )
+    p.add_argument(
+        "--crash-share", type=float, default=FAULT_SHARE, help="with --max-concurrency: share of crashes"
+    )
+    p.add_argument(
+        "--timeout-share", type=float, default=FAULT_SHARE, help="with --max-concurrency: share of timeouts"
+    )
     p.add_argument("--out", type=Path, default=RESULTS_DIR, help="folder for the result files")
     return p
 
@@ -279,7 +391,16 @@ def main(argv: list[str] | None = None) -> int:
         print(text, file=sys.stderr, flush=True)
 
     created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    mix = Mix(big_share=options.big_share, invalid_share=options.invalid_share)
+    at_once = options.max_concurrency
+    if options.variants is None:
+        options.variants = ["native", "interpreted"] if at_once else ["native", "interpreted", "awslambdaric"]
+    faults = (options.crash_share, options.timeout_share) if at_once else (0.0, 0.0)
+    mix = Mix(
+        big_share=options.big_share,
+        invalid_share=options.invalid_share,
+        crash_share=faults[0],
+        timeout_share=faults[1],
+    )
     doc = {
         "created": created.isoformat().replace("+00:00", "Z"),
         "command": " ".join(["python -m benchmarks.soak", *args]),
@@ -292,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
             "invalid_share": options.invalid_share,
             "big_sizes_mb": BIG_SIZES_MB,
             "memory_mb": MEMORY_MB,
+            "max_concurrency": at_once,
+            "crash_share": faults[0],
+            "timeout_share": faults[1],
         },
         "labels": {name: VARIANTS[name].label for name in options.variants},
         "runs": {},
@@ -299,12 +423,15 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for name in options.variants:
         try:
-            doc["runs"][name] = run_variant(VARIANTS[name], mix, options.invokes, options.sample_every, say)
+            doc["runs"][name] = run_variant(
+                VARIANTS[name], mix, options.invokes, options.sample_every, say, at_once
+            )
         except Exception as exc:  # one broken variant must not lose the others' figures
             doc["runs"][name] = {"error": f"{type(exc).__name__}: {exc}"}
             failed = True
         say(table_line(name, doc["runs"][name]))
-    stem = f"soak-{created:%Y-%m-%d}-{socket.gethostname()}"
+    slots = f"-n{at_once}" if at_once else ""
+    stem = f"soak{slots}-{created:%Y-%m-%d}-{socket.gethostname()}"
     options.out.mkdir(parents=True, exist_ok=True)
     json_path, png_path = options.out / f"{stem}.json", options.out / f"{stem}.png"
     json_path.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
@@ -320,8 +447,12 @@ def table_line(name: str, run: dict) -> str:
         return f"{name}: FAILED {run['error']}"
     excess = run["after_big_excess_mb"]
     back = f", peak of the invoke after a big event +{excess['max']:.1f} MB at most" if excess else ""
+    if run.get("max_concurrency"):
+        counts = run["counts"]
+        back += f"; {counts.get(CRASH, 0)} crashes and {counts.get(OVERRUN, 0)} timeouts each answered alone"
+    memory = run.get("memory", "RSS")
     return (
-        f"{name}: steady RSS {run['steady_rss_kb'] / 1024:.1f} MB, second-half growth "
+        f"{name}: steady {memory} {run['steady_rss_kb'] / 1024:.1f} MB, second-half growth "
         f"{run['second_half_growth_kb'] / 1024:+.2f} MB, max {run['max_rss_kb'] / 1024:.1f} MB{back} "
         f"({run['invokes']:,} invokes in {run['seconds']:.0f} s, all answered right)"
     )

@@ -72,3 +72,26 @@ def test_a_bounded_soak_keeps_memory_flat(impl, request):
     assert run["after_big_excess_mb"]["p90"] <= 2, run["after_big"]
     # The large events' blocks were handed back: glibc's heap keeps ~10 MB of them otherwise.
     assert run["heap_kb_at_end"] < 4 * 1024
+
+
+SLOTS_SOAK_INVOKES = 1500
+
+
+def test_a_bounded_soak_at_8_slots_answers_every_fault_alone_and_keeps_memory_flat():
+    """Managed Instances, 8 invokes in flight: 1,500 of the mix with 2 % crashes and 2 % timeouts. Each
+    crash and each timeout gets its own error and every other invoke its right answer (checked by the
+    soak), workers are replaced without a second init, and the tree's memory stays flat."""
+    command = [sys.executable, "-m", "lambda_native"]
+    with Function(
+        soak.HANDLERS_DIR / "soak_faults",
+        command=command,
+        handler="app.handler",
+        memory=2048,
+        timeout=soak.FAULT_TIMEOUT_S,
+        max_concurrency=8,
+    ) as function:
+        mix = soak.Mix(big_share=0.01, crash_share=0.02, timeout_share=0.02)
+        run = soak.soak_slots(function, mix, SLOTS_SOAK_INVOKES, 50, 8, say=lambda _: None)
+        assert run["counts"]["crash"] > 10 and run["counts"]["overrun"] > 10, run["counts"]
+        assert not any(result.cold for result in [function.invoke({"n": 1}) for _ in range(3)])
+    assert run["second_half_growth_kb"] < 4 * 1024, run["rss_kb"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import collections
 import http.client
 import json
+import socket
+import struct
 import sys
 import threading
 import time
@@ -23,6 +25,10 @@ INIT_ERROR_PATH = PREFIX + "/init/error"
 DEFAULT_ARN = "arn:aws:lambda:us-east-1:123456789012:function:test_function"
 ACCEPTED_BODY = b'{"status":"OK"}'
 MAX_PAYLOAD = 6 * 1024 * 1024 + 100  # RAPID's limit on a buffered response: 6 291 556 bytes
+REPEATED_REPLY_BODY = (
+    b'{"errorMessage":"State transition from ResponseSent to ResponseSent failed for runtime. '
+    b'Error: State transition is not allowed","errorType":"InvalidStateTransition"}'
+)
 TOO_LARGE_BODY = (
     b'{"errorType":"RequestEntityTooLarge",'
     b'"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes)."}'
@@ -38,7 +44,18 @@ http.client._MAXLINE = max(http.client._MAXLINE, 1 << 20)
 class Request:
     """One request the runtime sent, as received on the wire."""
 
-    __slots__ = ("body", "chunked", "chunks", "connection", "ended", "headers", "method", "path", "trailers")
+    __slots__ = (
+        "accepted",
+        "body",
+        "chunked",
+        "chunks",
+        "connection",
+        "ended",
+        "headers",
+        "method",
+        "path",
+        "trailers",
+    )
 
     def __init__(self, method, path, headers, body, trailers, chunked, connection, chunks=(), ended=None):
         self.method = method
@@ -50,6 +67,7 @@ class Request:
         self.connection = connection  # client (host, port): equal for requests on one connection
         self.chunks = list(chunks)  # (time.monotonic() of arrival, data) of each chunk of a chunked body
         self.ended = ended  # time.monotonic() when the whole request had arrived
+        self.accepted = False  # a POST the fake answered 202
 
     def header(self, name: str) -> str | None:
         """The value of header `name` (case-insensitive), or None if absent."""
@@ -89,15 +107,17 @@ def _field(fields: list[tuple[str, str]], name: str) -> str | None:
 
 
 class NextAnswer:
-    """What the fake answers one `GET /next` with."""
+    """What the fake answers one `GET /next` (or one POST) with."""
 
-    __slots__ = ("body", "headers", "status", "truncated")
+    __slots__ = ("body", "delay", "headers", "reset", "status", "truncated")
 
-    def __init__(self, status, headers, body, truncated=False):
+    def __init__(self, status, headers, body, truncated=False, *, reset=False, delay=0.0):
         self.status = status
         self.headers = headers
         self.body = body
         self.truncated = truncated  # the connection drops before the announced body is complete
+        self.reset = reset  # no answer: the connection is reset (TCP RST)
+        self.delay = delay  # seconds to wait before answering
 
 
 def _encode_body(body) -> bytes:
@@ -134,6 +154,10 @@ class FakeRuntimeAPI:
         self.lowercase_headers = False  # header names in lower case
         self.trickle = False  # the response written 5 bytes at a time
         self.drop_streams_after = None  # close a chunked request's connection after this many chunks
+        # As RAPID: a second `/response` or `/error` for a request id already answered gets 403.
+        self.refuse_repeated_replies = False
+        self._answered: set[str] = set()
+        self.holding = 0  # answers being held back right now (`reply_with(..., delay=)`)
         self._server = _Server(("127.0.0.1", 0), _make_handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
@@ -219,17 +243,28 @@ class FakeRuntimeAPI:
         headers = [("Lambda-Runtime-Aws-Request-Id", str(uuid.uuid4())), ("Content-Type", "application/json")]
         self._queue(NextAnswer(200, headers, _encode_body(body), truncated=True))
 
+    def push_reset(self) -> None:
+        """Answer the next `/next` with no answer at all: the connection is reset (TCP RST)."""
+        self._queue(NextAnswer(0, [], b"", reset=True))
+
     def _queue(self, answer: NextAnswer) -> None:
         with self._cond:
             self._answers.append(answer)
             self._cond.notify_all()
 
-    def reply_with(self, kind: str, status: int, body=None) -> None:
-        """Answer the next POST of `kind` (`response`, `error`, `init_error`) with `status`."""
+    def reply_with(
+        self, kind: str, status: int, body=None, *, delay: float = 0.0, cut: bool = False, reset: bool = False
+    ) -> None:
+        """Answer the next POST of `kind` (`response`, `error`, `init_error`) with `status`, after `delay`
+        seconds; `cut`: the answer's body stops short of its Content-Length and the connection drops;
+        `reset`: no answer, the connection is reset once the request has been read (and recorded)."""
         if body is None:
             body = ACCEPTED_BODY if status == 202 else {"errorMessage": "scripted", "errorType": str(status)}
+        answer = NextAnswer(
+            status, [("Content-Type", "application/json")], _encode_body(body), cut, reset=reset, delay=delay
+        )
         with self._cond:
-            self._replies[kind].append((status, _encode_body(body)))
+            self._replies[kind].append(answer)
 
     # -- observing -------------------------------------------------------------------------------
 
@@ -316,17 +351,29 @@ class FakeRuntimeAPI:
             finally:
                 self._waiting -= 1
 
-    def _reply_for(self, request: Request):
+    def _reply_for(self, request: Request) -> NextAnswer:
         kind = request.kind
+        json_type = [("Content-Type", "application/json")]
         if kind == "response" and len(request.body) > MAX_PAYLOAD:
-            return 413, TOO_LARGE_BODY
+            return NextAnswer(413, json_type, TOO_LARGE_BODY)
         with self._cond:
+            if self.refuse_repeated_replies and request.request_id is not None:
+                if request.request_id in self._answered:
+                    return NextAnswer(403, json_type, REPEATED_REPLY_BODY)
+                self._answered.add(request.request_id)
             queue = self._replies.get(kind)
             if queue:
                 return queue.popleft()
         if kind == "other":
-            return 404, b'{"errorMessage":"not found","errorType":"NotFound"}'
-        return 202, ACCEPTED_BODY
+            return NextAnswer(404, json_type, b'{"errorMessage":"not found","errorType":"NotFound"}')
+        return NextAnswer(202, json_type, ACCEPTED_BODY)
+
+    def accepted_replies(self) -> collections.Counter:
+        """How many `/response` or `/error` posts were accepted (202) per request id."""
+        with self._cond:
+            return collections.Counter(
+                r.request_id for r in self.requests if r.request_id is not None and r.accepted
+            )
 
 
 def _make_handler(api: FakeRuntimeAPI):
@@ -382,22 +429,34 @@ def _make_handler(api: FakeRuntimeAPI):
                 chunks or (),
                 time.monotonic(),
             )
-            api._record(request)
             if request.kind == "next" and self.command == "GET":
+                api._record(request)
                 answer = api._next_answer()
                 if answer is None:
                     self.close_connection = True
                     return
-                if answer.truncated:
-                    self._send_truncated(answer)
-                    return
-                self._send(answer.status, answer.headers, answer.body)
             else:
-                status, reply = api._reply_for(request)
-                self._send(status, [("Content-Type", "application/json")], reply)
+                answer = api._reply_for(request)
+                request.accepted = answer.status == 202  # taken, even if its answer is then cut or reset
+                api._record(request)
+            if answer.delay:
+                with api._cond:
+                    api.holding += 1
+                time.sleep(answer.delay)
+                with api._cond:
+                    api.holding -= 1
+            if answer.reset:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
+            elif answer.truncated:
+                self._send_truncated(answer)
+            else:
+                self._send(answer.status, answer.headers, answer.body)
 
         def _send_truncated(self, answer):
-            head = "HTTP/1.1 200 OK\r\n" + "".join(f"{n}: {v}\r\n" for n, v in answer.headers)
+            reason = self.responses.get(answer.status, ("Unknown",))[0]
+            head = f"HTTP/1.1 {answer.status} {reason}\r\n"
+            head += "".join(f"{n}: {v}\r\n" for n, v in answer.headers)
             head += f"Content-Length: {len(answer.body) + 100}\r\n\r\n"
             self.wfile.write(head.encode("latin-1") + answer.body)
             self.wfile.flush()

@@ -4,6 +4,9 @@ Lifecycle as in Lambda: the runtime is started lazily by the first invoke (a col
 asks `/next`, gets the event, posts a reply, asks `/next` again and waits there (warm). A timeout, a
 memory limit breach or a crash kills the whole process tree; the next invoke starts a new one. An
 `/init/error` is returned to the invoke that caused the init, and the next invoke initialises again.
+With Managed Instances' concurrency (`max_concurrency`) a timeout fails that invoke alone and the runtime
+goes on, its slot busy until the late reply (answered 410), and a worker process that dies fails only
+the invokes it held (`workers`).
 
 `Environment` wires the parts and owns what spans them: the runtime's lifetime, the timers, memory
 sampling and the invocations (keyed by request id). The parts, one job each: `runtime_api` (the server
@@ -20,7 +23,7 @@ import os
 import time
 import uuid
 
-from lambda_native.emulator import http11, platform_errors, report, runtime_state
+from lambda_native.emulator import http11, platform_errors, report, runtime_state, workers
 from lambda_native.emulator.invocation import (
     Invocation,
     Outcome,
@@ -102,9 +105,11 @@ class Environment:
             check_reachable(package.argv, package.task_root)
             self.sandbox = Sandbox(package.task_root, ephemeral_storage)
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.api = RuntimeAPIServer(self._answer)
+        self.api = RuntimeAPIServer(self._answer, self._on_connection_lost)
         self.state = RuntimeAPIState(concurrent=config.max_concurrency is not None)
         self.invocations: dict[str, Invocation] = {}
+        # Timed-out invokes whose handler still runs (Managed Instances): each keeps its slot busy.
+        self.overrun: dict[str, Invocation] = {}
         # The runtime now running (all None while stopped), and what was measured of it.
         self.proc: RuntimeProcess | None = None
         self.output: OutputCapture | None = None
@@ -121,6 +126,7 @@ class Environment:
         self._idle_logs: list[str] = []
         # Invokes at once: one, as in Lambda, or the Managed Instances' maximum concurrency.
         self._slots = asyncio.Semaphore(config.max_concurrency or 1)
+        self._busy_slots = 0
         # Set by `init()` while it waits: resolved with None when the runtime is ready, else the outcome.
         self._init_waiter: asyncio.Future | None = None
         self._closed = False
@@ -154,6 +160,11 @@ class Environment:
         """True while a runtime process is alive (the next invoke would be warm)."""
         return self.proc is not None
 
+    @property
+    def free_slots(self) -> int:
+        """Invokes that could start now: slots neither serving an invoke nor held by one that timed out."""
+        return (self.config.max_concurrency or 1) - self._busy_slots
+
     # ---- invoking --------------------------------------------------------------------------------
 
     async def invoke(self, event: bytes, headers: dict[str, str] | None = None, stream=None) -> InvokeResult:
@@ -169,37 +180,44 @@ class Environment:
                 f"{platform_errors.MAX_RESPONSE_BYTES} bytes for a synchronous invoke"
             )
         runtime_headers = runtime_headers_from_invoke(headers)
-        async with self._slots:
-            inv = Invocation(event, runtime_headers, self.loop.create_future(), stream)
-            inv.logs.extend(self._idle_logs)
-            self._idle_logs.clear()
-            self.invocations[inv.request_id] = inv
-            self.state.queued(inv.request_id)
-            try:
-                if self.proc is None:
-                    self._start(inv)
-                elif self.api.parked:
-                    # The runtime is waiting on `/next`: that call is answered now.
-                    self._answer_next(self.api.parked.pop())
-                outcome = await inv.future
-                outcome = await self._check_memory_after(inv, outcome)
-                result = measure(
-                    inv,
-                    outcome,
-                    self.config,
-                    peak_kb=self.memory.peak_kb if self.memory is not None else 0,
-                    invoke_peak_kb=self.memory.invoke_peak_kb if self.memory is not None else 0,
-                    t_spawn_ns=self.t_spawn_ns,
-                    t_first_next_ns=self.t_first_next_ns,
-                    emulator=self.package.emulator,
-                )
-                for line in report.platform_end(result, self._json_logs):
-                    self._platform_line(line)
-                return result
-            finally:
-                del self.invocations[inv.request_id]
-                self.state.finish(inv.request_id)
-                self.state.forget(inv.request_id)
+        await self._slots.acquire()
+        self._busy_slots += 1
+        inv = Invocation(event, runtime_headers, self.loop.create_future(), stream)
+        inv.logs.extend(self._idle_logs)
+        self._idle_logs.clear()
+        self.invocations[inv.request_id] = inv
+        self.state.queued(inv.request_id)
+        try:
+            if self.proc is None:
+                self._start(inv)
+            elif self.api.parked:
+                # The runtime is waiting on `/next`: that call is answered now.
+                self._answer_next(self.api.parked.pop())
+            outcome = await inv.future
+            outcome = await self._check_memory_after(inv, outcome)
+            result = measure(
+                inv,
+                outcome,
+                self.config,
+                peak_kb=self.memory.peak_kb if self.memory is not None else 0,
+                invoke_peak_kb=self.memory.invoke_peak_kb if self.memory is not None else 0,
+                t_spawn_ns=self.t_spawn_ns,
+                t_first_next_ns=self.t_first_next_ns,
+                emulator=self.package.emulator,
+            )
+            for line in report.platform_end(result, self._json_logs):
+                self._platform_line(line)
+            return result
+        finally:
+            del self.invocations[inv.request_id]
+            self.state.finish(inv.request_id)
+            self.state.forget(inv.request_id)
+            if inv.request_id not in self.overrun:
+                self._free_slot()
+
+    def _free_slot(self) -> None:
+        self._busy_slots -= 1
+        self._slots.release()
 
     async def init(self) -> tuple[Outcome | None, list[str], float | None]:
         """Run the init phase alone, as Lambda does before any invoke for provisioned concurrency: start the
@@ -283,6 +301,9 @@ class Environment:
     def _hand_out(self, conn: RuntimeAPIConnection, inv: Invocation) -> None:
         if not inv.cold and self.memory is not None and len(self.invocations) == 1:
             self.memory.start_invoke()  # its own peak, beside Max Memory Used (which never falls)
+        if self.state.concurrent:
+            # Before the event goes: a handler may end its process at once, closing its sockets with it.
+            inv.worker = self._connection_owner(conn)
         inv.deadline_ms = int(time.time() * 1000 + self.config.timeout * 1000)
         reply = http11.response(200, inv.event, inv.next_response_headers(self.config.function_arn))
         inv.t_handout_ns = time.perf_counter_ns()
@@ -292,6 +313,15 @@ class Environment:
         self._platform_line(report.platform_start(inv.request_id, self.config.version, self._json_logs))
         inv.timer = self.loop.call_later(self.config.timeout, self._on_timeout, inv)
         self._start_sampler()
+
+    def _connection_owner(self, conn: RuntimeAPIConnection) -> int | None:
+        """The pid of the runtime process on the other end of `conn` (looked up once per connection)."""
+        if conn.owner is None and self.memory is not None:
+            self.memory.rescan()  # a worker forked since the last scan is found too
+            conn.owner = workers.connection_owner(*conn.ports, self.memory.members)
+            if conn.owner is not None:
+                conn.owner_fd = workers.watch(conn.owner)
+        return conn.owner
 
     def _finish(self, inv: Invocation, outcome: Outcome) -> None:
         if inv.future.done():
@@ -339,6 +369,10 @@ class Environment:
             if refusal is not None:
                 return Rejection(conn, refusal.status, refusal.body())
             return InitErrorReader(conn, head.headers, self._on_init_error)
+        if self.overrun.pop(request_id, None) is not None:
+            # The late reply of a timed-out invoke (Managed Instances): RAPID's 410, and its slot is free.
+            self._free_slot()
+            return Rejection(conn, 410, platform_errors.api_error("InvokeTimeout", "Invoke timeout"))
         refusal = self.state.reply(request_id)
         if refusal is not None:
             return Rejection(conn, refusal.status, refusal.body())
@@ -394,6 +428,9 @@ class Environment:
     def _on_reply(self, inv: Invocation, outcome: Outcome) -> None:
         """The runtime finished posting its response or error for `inv`."""
         self._drain_output()
+        if self.state.concurrent and inv.timer is not None and inv.timer.when() <= self.loop.time():
+            # Read after its deadline, in the same loop round as the timer (a busy machine): too late.
+            outcome = self._timed_out(inv)
         self._finish(inv, outcome)
 
     def _on_init_error(self, outcome: Outcome) -> None:
@@ -420,6 +457,9 @@ class Environment:
                 handle.cancel()
         self._sampler = self._init_timer = None
         self.api.close_parked()
+        for _ in range(len(self.overrun)):
+            self._free_slot()
+        self.overrun.clear()
         self._exited.set_result(returncode)
         deadline = time.monotonic() + EXIT_SETTLE_S
         self._settle_init(returncode, deadline, 0)
@@ -458,25 +498,73 @@ class Environment:
             self._start(inv)
             return
         if inv.kill_reason == "timeout":
-            message = platform_errors.timeout_message(self.config.timeout)
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z"
-            self._platform_line(f"{stamp} {inv.request_id} {message}")
-            outcome = Outcome(
-                message.encode(), "Sandbox.Timedout", content_type="text/plain", status="timeout"
-            )
+            outcome = self._timed_out(inv)
         elif self.init_error is not None and queued:
             outcome = self.init_error
         else:
-            message = platform_errors.exit_error_message(inv.request_id, returncode)
-            self._platform_line(message)
-            self._platform_line("Runtime.ExitError")
-            outcome = platform_error("Runtime.ExitError", message)
+            outcome = self._exit_error(inv, returncode)
         self._finish(inv, outcome)
 
+    def _exit_error(self, inv: Invocation, returncode: int) -> Outcome:
+        """`Runtime.ExitError` for an invoke whose runtime (or runtime worker) died, logged as Lambda does."""
+        message = platform_errors.exit_error_message(inv.request_id, returncode)
+        self._platform_line(message)
+        self._platform_line("Runtime.ExitError")
+        return platform_error("Runtime.ExitError", message)
+
+    def _timed_out(self, inv: Invocation) -> Outcome:
+        """The timeout outcome (`Task timed out after N.NN seconds`), logged as Lambda does."""
+        message = platform_errors.timeout_message(self.config.timeout)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z"
+        self._platform_line(f"{stamp} {inv.request_id} {message}")
+        return Outcome(message.encode(), "Sandbox.Timedout", content_type="text/plain", status="timeout")
+
     def _on_timeout(self, inv: Invocation) -> None:
-        if not inv.future.done() and self.proc is not None:
-            inv.kill_reason = "timeout"
-            self.proc.kill_tree()
+        if inv.future.done() or self.proc is None:
+            return
+        if self.state.concurrent:
+            # Managed Instances: the invoke fails alone; its handler runs on and keeps its slot busy.
+            self.overrun[inv.request_id] = inv
+            self._finish(inv, self._timed_out(inv))
+            return
+        inv.kill_reason = "timeout"
+        self.proc.kill_tree()
+
+    def _on_connection_lost(self, conn: RuntimeAPIConnection) -> None:
+        """A runtime connection ended: if the worker process at its other end crashed (ended with a failure
+        status or a signal), the invokes it held fail (`Runtime.ExitError`) and the other workers go on.
+        The whole runtime's exit is `_on_exit`'s."""
+        if conn.owner is None:
+            return
+        if self.proc is None or conn.owner == self.proc.pid:
+            self._forget_owner(conn)
+            return
+        self._judge_worker(conn, time.monotonic() + EXIT_SETTLE_S)
+
+    def _judge_worker(self, conn: RuntimeAPIConnection, deadline: float) -> None:
+        pid = conn.owner
+        ended, returncode = workers.exit_status(pid, conn.owner_fd)
+        if ended and returncode is None and time.monotonic() < deadline:
+            self.loop.call_later(0.005, self._judge_worker, conn, deadline)  # exiting: its code comes
+            return
+        self._forget_owner(conn)
+        if not returncode:
+            # Alive: closed on purpose (a response stream goes on a connection of its own). Exited 0: a
+            # helper that made one request and ended (`curl` in a shell bootstrap), no crash.
+            return
+        for inv in list(self.invocations.values()):
+            if inv.worker == pid and not inv.future.done():
+                self._finish(inv, self._exit_error(inv, returncode))
+        for request_id, inv in list(self.overrun.items()):
+            if inv.worker == pid:
+                del self.overrun[request_id]
+                self._free_slot()
+
+    @staticmethod
+    def _forget_owner(conn: RuntimeAPIConnection) -> None:
+        if conn.owner_fd is not None:
+            os.close(conn.owner_fd)
+            conn.owner_fd = None
 
     def _on_init_timeout(self) -> None:
         self._init_timer = None

@@ -30,7 +30,9 @@ class Function:
     (cold start), stays warm between invokes, and is killed by `restart()`, `stop()` or leaving the
     `with` block. `cpu` pins the runtime to one CPU; `log` receives every output line as it happens.
     `max_concurrency=N` makes it a Lambda Managed Instances function: `invoke` may then be called from N
-    threads at once, and the one runtime serves them together.
+    threads at once, and the one runtime serves them together; as there, a timeout fails that invoke alone
+    (its slot stays busy until the handler returns), and a runtime worker process that dies fails only the
+    invokes it held. An invoke beyond N waits for a slot here (`serve` refuses it, as Lambda does).
     The function gets the credentials of AWS profile `profile`, else `credentials` (the variables), else
     the caller's, else fake ones. `sandbox=True` runs it in Lambda's sandbox (emulator.sandbox: the task
     root read-only at /var/task, a private /tmp of `ephemeral_storage` MB, uid 993), as `lambda-native

@@ -59,7 +59,8 @@ class Invocation:
 
     `future` gets the invoke's `Outcome`. `cold` says it started the runtime; `t_handout_ns` is when its
     event went to the runtime (None until then); `kill_reason` ("timeout" or "memory") why the runtime
-    was killed during it; `logs` the runtime's lines it collects.
+    was killed during it; `logs` the runtime's lines it collects; `worker` the pid of the runtime process
+    its event went to (Managed Instances, when known).
     """
 
     __slots__ = (
@@ -75,6 +76,7 @@ class Invocation:
         "stream",
         "t_handout_ns",
         "timer",
+        "worker",
     )
 
     def __init__(self, event: bytes, runtime_headers: dict[str, str], future, stream=None) -> None:
@@ -90,6 +92,7 @@ class Invocation:
         self.t_handout_ns: int | None = None
         self.deadline_ms = 0
         self.timer = None
+        self.worker: int | None = None
 
     def next_response_headers(self, function_arn: str) -> dict[str, str]:
         """Headers of the `/next` reply that hands this invoke to the runtime."""

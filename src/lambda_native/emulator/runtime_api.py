@@ -123,13 +123,17 @@ class RuntimeAPIServer:
     those holding a `/next` that waits for an invocation.
     """
 
-    __slots__ = ("address", "answer", "connections", "parked", "server")
+    __slots__ = ("address", "answer", "connections", "lost", "parked", "server")
 
     def __init__(
-        self, answer: Callable[[RuntimeAPIConnection, str, str | None, http11.RequestHead], BodyReader | None]
+        self,
+        answer: Callable[[RuntimeAPIConnection, str, str | None, http11.RequestHead], BodyReader | None],
+        lost: Callable[[RuntimeAPIConnection], None] | None = None,
     ) -> None:
-        """`answer(conn, kind, request_id, head)` acts on a call; for a POST it returns the body's reader."""
+        """`answer(conn, kind, request_id, head)` acts on a call; for a POST it returns the body's reader.
+        `lost(conn)`, if given, hears of each connection that ended."""
         self.answer = answer
+        self.lost = lost
         self.address = ""
         self.server: asyncio.Server | None = None
         self.connections: set[RuntimeAPIConnection] = set()
@@ -169,6 +173,15 @@ class RuntimeAPIConnection(asyncio.Protocol):
         self.parser = http11.RequestParser()
         self.transport: asyncio.Transport | None = None
         self.body: BodyReader | None = None
+        self.owner: int | None = None
+        """The pid of the runtime process at the other end, once looked up (Managed Instances' workers)."""
+        self.owner_fd: int | None = None
+        """A pidfd for `owner`, to read how it ended (the environment closes it when the connection ends)."""
+
+    @property
+    def ports(self) -> tuple[int, int]:
+        """(the runtime's port, the server's port) of this connection."""
+        return self.transport.get_extra_info("peername")[1], self.transport.get_extra_info("sockname")[1]
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Set TCP_NODELAY on the accepted socket."""
@@ -224,3 +237,5 @@ class RuntimeAPIConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         """Leave the server's books (a parked `/next` is forgotten; an exit waits for connections to end)."""
         self.server.forget(self)
+        if self.server.lost is not None:
+            self.server.lost(self)

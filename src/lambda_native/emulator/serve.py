@@ -4,7 +4,9 @@
 scripts and `curl` work unchanged. `X-Amz-Client-Context` (base64), `X-Amzn-Trace-Id` and
 `X-Amz-Tenant-Id` reach the runtime. Invokes wait for a free environment: one by default (queued, where
 the RIE fails), N with `--concurrency N`, each started lazily on its first invoke; with
-`--max-concurrency M` each environment serves M invokes at once (Lambda Managed Instances).
+`--max-concurrency M` each environment serves M invokes at once (Lambda Managed Instances), and an
+invoke that finds every slot busy is refused at once as Lambda Managed Instances refuse it: 429
+`TooManyRequestsException` (a slot held by a timed-out invoke whose handler still runs counts as busy).
 
 Replies follow the RIE: 200 with the payload for a response, a function error, a timeout (plain text
 `Task timed out after N.NN seconds`) or a too-large response; 502 with the error document when the
@@ -36,6 +38,8 @@ from lambda_native.emulator.report import end_line, start_line
 INVOKE_ROUTE = re.compile(r"^/2015-03-31/functions/[^/]+/invocations/?$")
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 STREAM_TRAILERS = "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"
+THROTTLED_MESSAGE = "Rate Exceeded."
+"""The Invoke API's message for a throttled invoke (HTTP 429, `TooManyRequestsException`)."""
 
 
 class InvokeServer:
@@ -47,6 +51,8 @@ class InvokeServer:
         self.prepare = prepare
         self.free: asyncio.Queue[Environment] = asyncio.Queue()
         self.background: set[asyncio.Task] = set()
+        self.refuses = environments[0].config.max_concurrency is not None
+        """Managed Instances refuse an invoke when every slot is busy; other functions queue it."""
         for env in environments:
             for _ in range(env.config.max_concurrency or 1):
                 self.free.put_nowait(env)
@@ -78,6 +84,12 @@ class InvokeServer:
         if kind == "DryRun":
             conn.send(http11.response(204, content_type=None))
             return
+        if self.refuses and not any(env.free_slots for env in self.environments):
+            self._log("lambda-native serve: invoke refused, every slot is busy: 429 TooManyRequestsException")
+            headers = {"X-Amzn-ErrorType": "TooManyRequestsException"}
+            document = error_document("TooManyRequestsException", THROTTLED_MESSAGE)
+            conn.send(http11.response(429, document, headers))
+            return
         if kind == "Event":
             conn.send(http11.response(202, content_type=None))
             task = asyncio.ensure_future(self._run(body, head.headers, None))
@@ -100,6 +112,9 @@ class InvokeServer:
         conn.send(http11.response(status, result.payload, headers, content_type=result.content_type))
 
     async def _run(self, body: bytes, headers: dict[str, str], stream):
+        if self.refuses:  # checked free just before, with nothing awaited since
+            env = next(env for env in self.environments if env.free_slots)
+            return await env.invoke(body, headers, stream)
         env = await self.free.get()
         try:
             if self.prepare is not None:
@@ -107,6 +122,11 @@ class InvokeServer:
             return await env.invoke(body, headers, stream)
         finally:
             self.free.put_nowait(env)
+
+    def _log(self, line: str) -> None:
+        log = self.environments[0].log
+        if log is not None:
+            log(line)
 
     async def close(self) -> None:
         """Stop every environment's runtime and server."""

@@ -19,7 +19,12 @@ _JSON = "application/json"
 _STREAMING_MARK = "_lambda_native_streaming"
 
 
-def _fatal(message: str, code: int = 1):
+FATAL_STATUS = 1
+"""What `_fatal` exits with by default. A forked worker (Managed Instances) sets its own, by which its
+supervisor tells a broken Runtime API (the whole runtime must exit) from a worker's crash."""
+
+
+def _fatal(message: str, code: int | None = None):
     """Leave at once: the Runtime API is gone or broken, so nothing else can be reported."""
     import contextlib
 
@@ -27,7 +32,7 @@ def _fatal(message: str, code: int = 1):
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
-    os._exit(code)
+    os._exit(FATAL_STATUS if code is None else code)
 
 
 def _api_failed(error: api.RuntimeApiError):
@@ -251,6 +256,7 @@ def main(argv: list[str] | None = None, *, built_handler: str | None = None) -> 
 
     handler.prepare_sys_path()
     name = handler.handler_name(argv, built_handler)
+    runtime_modules = set(sys.modules) if slots is not None and workers is None else None
     held = init_gc.hold_old_generations()
     try:
         if name is None:
@@ -267,6 +273,8 @@ def main(argv: list[str] | None = None, *, built_handler: str | None = None) -> 
     if "logging" in sys.modules:
         logs.configure_logging()
     if slots is not None:
+        if runtime_modules is not None:
+            workers = concurrency.contained_workers(slots, runtime_modules)
         client.close()  # each slot opens its own connection
         concurrency.serve(lambda: api.RuntimeClient(address, USER_AGENT), function, slots, workers)
 

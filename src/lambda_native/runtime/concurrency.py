@@ -6,7 +6,10 @@ reply. `async def` handlers (and async streaming generators) all run as tasks of
 thread of their own, fed by the slots. With `LAMBDA_NATIVE_PROCESSES=P` (P > 1) the runtime forks P
 worker processes after the init, so that their memory pages are shared copy-on-write (gunicorn's
 `--preload`), and the N slots are spread over them: CPU-bound handlers then use P cores; a supervisor
-keeps P workers alive. The README gives the measurements behind the default of one process.
+keeps P workers alive. Unset, the choice is made after the init: a function whose init loaded native
+code of its own (an extension module from outside the standard library), which can crash the process,
+gets a worker per slot, so that a crash costs only its own invoke; any other gets one process (threads,
+~0.3 MB a slot against ~2.5 MB a forked worker). docs/managed-instances.md has the measurements.
 
 Per invoke, whatever the interleaving: the request id and tenant id in log lines, and
 `os.environ["_X_AMZN_TRACE_ID"]` (and `os.getenv`), come from a context variable of the slot (or task).
@@ -27,6 +30,9 @@ from lambda_native.runtime import logs, wire
 
 TRACE_ENV = "_X_AMZN_TRACE_ID"
 NEXT_RETRY_DELAYS_S = (0.1, 0.2, 0.4, 0.8)
+API_FAILED_STATUS = 76
+"""A forked worker's exit status when the Runtime API failed it (sysexits' EX_PROTOCOL): unlike a crash,
+its supervisor then ends the runtime, as the contract asks of a runtime the API has given up on."""
 
 # (request id, tenant id, trace id) of the invoke the current slot or task is serving.
 _invoke = contextvars.ContextVar("lambda_native_invoke", default=(None, None, None))
@@ -39,15 +45,31 @@ def max_concurrency(value: str) -> int:
     return int(value)
 
 
-def processes(value: str | None, slots: int) -> int:
-    """Worker processes for `slots` slots from `LAMBDA_NATIVE_PROCESSES` (default 1, at most `slots`)."""
+def processes(value: str | None, slots: int) -> int | None:
+    """Worker processes for `slots` slots from `LAMBDA_NATIVE_PROCESSES` (at most `slots`); None when
+    unset: `contained_workers` decides after the init."""
     if not value:
-        return 1
+        return None
     if value == "auto":
         return max(1, min(slots, len(os.sched_getaffinity(0))))
     if not (value.isdigit() and value.isascii()) or int(value) < 1:
         raise ValueError(f"LAMBDA_NATIVE_PROCESSES={value!r} is not 'auto' or a whole number of at least 1")
     return min(int(value), slots)
+
+
+def contained_workers(slots: int, loaded_before_init: set[str]) -> int:
+    """Worker processes when `LAMBDA_NATIVE_PROCESSES` is unset: one per slot if the init loaded an
+    extension module from outside the standard library (a segfault there would end every slot of a
+    shared process), else one. `loaded_before_init`: `sys.modules`' names before the function's import."""
+    import _imp
+
+    suffixes = tuple(_imp.extension_suffixes())
+    for name, module in list(sys.modules.items()):
+        if name in loaded_before_init or name.partition(".")[0] in sys.stdlib_module_names:
+            continue
+        if str(getattr(module, "__file__", None) or "").endswith(suffixes):
+            return slots
+    return 1
 
 
 class InvokeContext:
@@ -150,7 +172,7 @@ def _serve_slot(make_client, function) -> None:
         invocation = _next(client)
         _invoke.set((invocation.request_id, invocation.tenant_id, invocation.trace_id))
         try:
-            bootstrap._invoke(client, function, invocation, tolerant=True)
+            payload = bootstrap._invoke(client, function, invocation, tolerant=True)
         except BaseException as exc:  # SystemExit or KeyboardInterrupt from the handler: only its invoke
             from lambda_native.runtime import errors
 
@@ -163,6 +185,13 @@ def _serve_slot(make_client, function) -> None:
                 request_id,
                 tolerant=True,
             )
+        else:
+            # As the one-slot loop: the event is freed, and a large one's memory handed back, before the
+            # next `/next` (a slot of a shared process counts the runs of large invokes of all slots).
+            del invocation
+            from lambda_native.runtime.allocator import after_invoke
+
+            after_invoke(payload)
 
 
 def _run_slots(make_client, function, slots: int, forked: bool = False) -> None:
@@ -172,6 +201,13 @@ def _run_slots(make_client, function, slots: int, forked: bool = False) -> None:
     # The function's code may have made an event loop at init: then async handlers run on that one. A
     # forked worker makes its own (an inherited loop's selector is still the parent's).
     aio.share(adopt_current=not forked and "asyncio" in sys.modules)
+    if forked and slots == 1:
+        # On the main thread: its malloc arena is the one `malloc_trim` hands back after a large event (a
+        # thread's own arena kept ~20 MB a worker after 1-3 MB events, measured by the N-slot soak).
+        import _signal
+
+        _signal.signal(_signal.SIGTERM, _end_worker)
+        _serve_slot(make_client, function)
     for number in range(slots):
         thread = threading.Thread(
             target=_serve_slot, args=(make_client, function), name=f"lambda-slot-{number}", daemon=True
@@ -179,6 +215,15 @@ def _run_slots(make_client, function, slots: int, forked: bool = False) -> None:
         thread.start()
     while True:
         time.sleep(3600)
+
+
+def _end_worker(signum, frame) -> None:
+    """SIGTERM in a worker serving its slot on the main thread: the shutdown callbacks, then exit 0 (a
+    `SystemExit` raised there would be taken for the handler's own)."""
+    from lambda_native.runtime import shutdown
+
+    shutdown.run_callbacks()
+    os._exit(0)
 
 
 def _shares(slots: int, workers: int) -> list[int]:
@@ -189,6 +234,9 @@ def _shares(slots: int, workers: int) -> list[int]:
 def _fork_worker(make_client, function, slots: int) -> int:
     pid = os.fork()
     if pid == 0:
+        from lambda_native.runtime import bootstrap
+
+        bootstrap.FATAL_STATUS = API_FAILED_STATUS
         try:
             _run_slots(make_client, function, slots, forked=True)
         finally:
@@ -211,12 +259,15 @@ def _supervise(make_client, function, slots: int, workers: int) -> None:
     gc.freeze()
     children: dict[int, int] = {}
 
-    def stop(signum, frame):
+    def stop_workers():
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, _signal.SIGTERM)
         for pid in list(children):
             os.waitpid(pid, 0)
+
+    def stop(signum, frame):
+        stop_workers()
         os._exit(0)
 
     for share in _shares(slots, workers):
@@ -227,6 +278,10 @@ def _supervise(make_client, function, slots: int, workers: int) -> None:
         share = children.pop(pid, None)
         if share is None:
             continue
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == API_FAILED_STATUS:
+            sys.stderr.write(f"lambda-native: worker {pid} lost the Runtime API; the runtime exits\n")
+            stop_workers()
+            os._exit(1)
         sys.stderr.write(
             f"lambda-native: worker {pid} ended ({_exit_reason(status)}); starting another for its "
             f"{share} slot{'s' if share > 1 else ''}\n"
