@@ -96,3 +96,81 @@ def test_source_that_does_not_match_exactly_once_is_left_alone(tmp_path, copies)
     problem = nuitka_patch.apply_replacements(str(fake))
     assert problem == f"{relative} has the text to replace {copies} times, expected once"
     assert path.read_text(encoding="utf-8") == text  # nothing written when any replacement fails
+
+
+def test_patch_stops_optimizing_bytecode_modules_after_a_few_micro_passes(tmp_path):
+    result = nuitka_patch.patched_nuitka(INSTALLED, nuitka_patch.PINNED_VERSION, str(tmp_path))
+    assert result.path is not None, result.reason
+    optimization = read(result.path, "optimizations/Optimization.py")
+    assert (
+        f"            micro_pass >= {nuitka_patch.BYTECODE_MICRO_PASSES}\n"
+        '            and module.getCompilationMode() == "bytecode"\n'
+        "        ):\n"
+        "            break\n"
+    ) in optimization
+    caching = read(result.path, "BytecodeCaching.py")
+    assert f'updateFromValues("lambda-native-micro-passes-{nuitka_patch.BYTECODE_MICRO_PASSES}")' in caching
+    assert "lambda-native" not in read(os.path.dirname(INSTALLED), "BytecodeCaching.py")
+
+
+# A library module whose imports Nuitka finds only in its later micro passes: a dynamic import by constant
+# name inside a function (the third pass resolves it, as SQLAlchemy's dialect loader), and one in a
+# `TYPE_CHECKING` branch (dead from the second pass on: not shipped), between work that takes many passes.
+LIBRARY = """\
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import plugin_only_for_typing
+
+
+def load(name):
+    if name == "json":
+        return __import__("json.decoder").decoder
+    return None
+
+
+def churn(values):
+    total = 0
+    for value in values:
+        if isinstance(value, int):
+            total += value
+        elif isinstance(value, str):
+            total += len(value)
+    return total
+
+
+RESULT = churn([1, "a", 2, "bc"])
+"""
+
+
+@pytest.mark.native
+def test_bytecode_module_keeps_its_late_found_imports_in_fewer_micro_passes(tmp_path):
+    """Run the patched Nuitka on a program whose library ships as bytecode: the report lists the import
+    found in the third micro pass, not the dead one, and the library took no more passes than allowed."""
+    import subprocess
+    import sys
+    import xml.etree.ElementTree as ElementTree
+
+    result = nuitka_patch.patched_nuitka(INSTALLED, nuitka_patch.PINNED_VERSION, str(tmp_path / "patched"))
+    assert result.path is not None, result.reason
+    (tmp_path / "lib_late.py").write_text(LIBRARY, encoding="utf-8")
+    (tmp_path / "plugin_only_for_typing.py").write_text("VALUE = 1\n", encoding="utf-8")
+    (tmp_path / "main.py").write_text("import lib_late\n", encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=result.path, NUITKA_CACHE_DIR_MODULE_CACHE=str(tmp_path / "cache"))
+    run = subprocess.run(
+        [
+            sys.executable, "-m", "nuitka", "main.py", "--generate-c-only", "--progress-bar=none",
+            "--follow-import-to=lib_late", "--follow-import-to=plugin_only_for_typing",
+            "--noinclude-custom-mode=lib_late:bytecode", "--report=report.xml", "--output-dir=out",
+        ],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    modules = {module.get("name"): module for module in ElementTree.parse(tmp_path / "report.xml").getroot()}
+    library = modules["lib_late"]
+    assert library.get("kind") == "UncompiledPythonModule"
+    used = {usage.get("name") for usage in library.iter("module_usage")}
+    assert "json.decoder" in used
+    assert "plugin_only_for_typing" not in used and "plugin_only_for_typing" not in modules
+    passes = [int(timing.get("micro_passes") or 0) for timing in library.findall("optimization-time")]
+    assert 0 < max(passes) <= nuitka_patch.BYTECODE_MICRO_PASSES

@@ -28,6 +28,11 @@ And it fixes a crash of Nuitka itself (plugins/Plugins.py): a module with code a
 (anyio.to_process, through the multiprocessing plugin), shipped as bytecode, comes back from Nuitka's
 bytecode cache on a rebuild as an uncompiled module, which has no `getCompilationMode()`: every rebuild of
 a FastAPI function died with AttributeError.
+
+And it stops optimizing a module shipped as bytecode after three of Nuitka's micro passes
+(optimizations/Optimization.py, BYTECODE_MICRO_PASSES): Nuitka optimizes such a module as if it compiled
+it, until nothing changes, only to learn which modules it imports, then throws the result away and ships
+the source's bytecode. That loop was most of a library-heavy build (~0.2 s a module); see docs/build-time.md.
 """
 
 from __future__ import annotations
@@ -83,6 +88,14 @@ static void lambdaNativeSetBytecodeBlob(void const *data, size_t size) {
 #define lambdaNativeSetBytecodeBlob(data, size)
 #endif
 """
+
+# Micro passes Nuitka makes over a module shipped as bytecode, for what it imports. The first finds the
+# import statements; the second sees the module's variables as the first left them (`TYPE_CHECKING`, a
+# module imported at the top and used in a function) and turns a call of `__import__` or
+# `importlib.import_module` with a constant name into an import; the third resolves that import
+# (SQLAlchemy's dialect loader). Two passes shipped one module fewer of SQLAlchemy's; later passes fold
+# code whose imports are already known. See docs/build-time.md.
+BYTECODE_MICRO_PASSES = 3
 
 # builder/exactness.c: the module `_lambda_native_exactness`, compiled into MainProgram.c and added to the
 # interpreter's built-in modules before it starts, so the runtime's codec finds it with no file to load.
@@ -171,6 +184,24 @@ REPLACEMENTS = (
         "        lambdaNativeSetBytecodeBlob(start, (size_t)(end - start));\n"
         "    }\n"
         "}\n",
+    ),
+    (
+        "optimizations/Optimization.py",
+        "        # Otherwise we did stuff, so note that for return value.\n        touched = True\n",
+        "        # Otherwise we did stuff, so note that for return value.\n        touched = True\n\n"
+        f"        # {_MARK}: a module shipped as bytecode is optimized only to find its imports.\n"
+        "        if (\n"
+        f"            micro_pass >= {BYTECODE_MICRO_PASSES}\n"
+        '            and module.getCompilationMode() == "bytecode"\n'
+        "        ):\n"
+        "            break\n",
+    ),
+    (
+        "BytecodeCaching.py",
+        "    hash_value.updateFromValues(version_string, sys.version)\n",
+        "    hash_value.updateFromValues(version_string, sys.version)\n"
+        f"    # {_MARK}: imports found in fewer micro passes are cached apart from Nuitka's.\n"
+        f'    hash_value.updateFromValues("{_MARK}-micro-passes-{BYTECODE_MICRO_PASSES}")\n',
     ),
     (
         "build/static_src/MetaPathBasedLoader.c",

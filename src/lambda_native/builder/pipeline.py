@@ -286,7 +286,8 @@ def deferred_inspect_nuitka(work: str, out, quiet: bool) -> str | None:
         print(
             f"note: building with Nuitka unpatched ({result.reason}): the bootstrap imports inspect at "
             "start-up (a few ms slower), runaway recursion in compiled code crashes it instead of "
-            "raising RecursionError, and a rebuild of libraries shipped as bytecode may crash Nuitka",
+            "raising RecursionError, Nuitka spends twice as long finding what modules shipped as bytecode "
+            "import, and a rebuild of them may crash Nuitka",
             file=out,
         )
     return result.path
