@@ -250,7 +250,8 @@ class ImportScanner:
 def _located_in(spec: importlib.machinery.ModuleSpec, roots: tuple[str, ...]) -> bool:
     """Whether a module's file, or a package's folder, lies below one of `roots` (folders ending in /)."""
     places = [spec.origin or "", *(spec.submodule_search_locations or ())]
-    return any(os.path.join(os.path.abspath(place), "").startswith(roots) for place in places if place)
+    # Only files and folders: "built-in" and "frozen" are not paths, wherever the build runs.
+    return any(os.path.join(place, "").startswith(roots) for place in places if os.path.isabs(place))
 
 
 def package_modules(folder: str, top: str) -> list[str]:
