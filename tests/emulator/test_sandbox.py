@@ -16,7 +16,7 @@ import pytest
 
 from lambda_native.emulator import Function, sandbox
 from lambda_native.emulator.lambda_env import LAMBDA_LD_LIBRARY_PATH, LAMBDA_PATH
-from lambda_native.emulator.package import PackageError, extract_zip
+from lambda_native.emulator.package import extract_zip
 from lambda_native.emulator.sandbox import DEFAULT_EPHEMERAL_MB, SANDBOX_UID, TASK_ROOT
 from tests.builder.conftest import native_zip  # noqa: F401  (the shared native build of examples/hello)
 
@@ -225,18 +225,40 @@ def test_a_zip_runs_from_var_task(user_folder, tmp_path):
     assert (seen["here"], seen["write_task_root"]) == (TASK_ROOT, "EROFS")
 
 
-def test_a_runtime_in_the_hosts_tmp_is_refused_with_what_to_do(user_folder, tmp_path):
+TMP_CHECK = """
+import os
+
+
+def handler(event, context):
+    try:
+        open(os.path.join(event["kept"], "written.txt"), "w").close()
+        write_kept = "ok"
+    except OSError as exc:
+        write_kept = os.strerror(exc.errno)
+    return {"runtime_seen": os.path.exists(event["kept"]), "hidden_seen": os.path.exists(event["hidden"]),
+            "write_kept": write_kept}
+"""
+
+
+def test_a_runtime_in_the_hosts_tmp_stays_visible_read_only_and_the_rest_of_tmp_is_hidden(
+    user_folder, tmp_path
+):
+    # A checkout or a venv in /tmp (a CI runner's clone): the runtime must still start, and nothing else
+    # of the host's /tmp may show through the sandbox's own.
     runtime = tmp_path / "runtime"
     runtime.write_text(f'#!/bin/sh\nexec {sys.executable} -m lambda_native "$@"\n')
     runtime.chmod(0o755)
-    with pytest.raises(PackageError) as caught:
-        Function(user_folder, command=[str(runtime)], sandbox=True)
-    assert str(caught.value) == (
-        f"{runtime} is in /tmp, which Lambda's sandbox replaces with an empty /tmp of its own, so the "
-        "runtime could not start: keep it outside /tmp, or run with --no-sandbox"
-    )
-    with Function(user_folder, command=[str(runtime)], handler="probe.report") as fn:
-        assert fn.invoke({}).ok
+    (user_folder / "tmpcheck.py").write_text(TMP_CHECK)
+    function = Function(user_folder, command=[str(runtime)], handler="tmpcheck.handler", sandbox=True)
+    with tempfile.NamedTemporaryFile(dir="/tmp", prefix="lambda-native-hidden-") as hidden, function as fn:
+        result = fn.invoke({"kept": str(tmp_path), "hidden": hidden.name})
+        assert result.ok, (result.payload, result.logs)
+        seen = result.json()
+    assert seen == {"runtime_seen": True, "hidden_seen": False, "write_kept": "Read-only file system"}
+    assert not (tmp_path / "written.txt").exists()
+    assert sandbox.tmp_entries([str(runtime), "/usr/bin/python3", "relative"], str(user_folder)) == [
+        str(tmp_path).split("/")[2]
+    ]
 
 
 NOBODY = 65534

@@ -52,7 +52,6 @@ from lambda_native.emulator.sandbox import (
     TASK_ROOT,
     Sandbox,
     SandboxUnavailable,
-    check_reachable,
     sandboxed_path,
     warn_unsandboxed,
 )
@@ -102,8 +101,9 @@ class Environment:
         # Lambda's sandbox (emulator.sandbox) around each start; None when off or unavailable here.
         self.sandbox = None
         if sandbox:
-            check_reachable(package.argv, package.task_root)
-            self.sandbox = Sandbox(package.task_root, ephemeral_storage)
+            # What the runtime runs from, if it lies in the host's /tmp, stays visible (read-only).
+            pythonpath = self.user_env.get("PYTHONPATH", "").split(os.pathsep)
+            self.sandbox = Sandbox(package.task_root, ephemeral_storage, keep=[*package.argv, *pythonpath])
         self.loop: asyncio.AbstractEventLoop | None = None
         self.api = RuntimeAPIServer(self._answer, self._on_connection_lost)
         self.state = RuntimeAPIState(concurrent=config.max_concurrency is not None)

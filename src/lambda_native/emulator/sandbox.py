@@ -5,8 +5,10 @@ The runtime is started in new user and mount namespaces, set up in the child bet
 (`Sandbox.enter`, a `preexec_fn`), so the process the emulator measures is the runtime itself and no
 wrapper. Inside: the caller's uid is mapped to Lambda's 993 (`sbx_user1051`), so the host's files keep
 their permissions and the runtime has no capability left after exec; `/var` is a read-only tmpfs holding
-the host's `/var` entries (bound back in) and `task`, the task root bound read-only; `/tmp` is an empty
-tmpfs of `ephemeral_mb` (past it a write fails with ENOSPC). Everything else is the host's, so a host
+the host's `/var` entries (bound back in) and `task`, the task root bound read-only; `/tmp` is a tmpfs of
+`ephemeral_mb` (past it a write fails with ENOSPC), empty but for the host's `/tmp` entries that hold the
+runtime itself (a checkout, a venv or a PYTHONPATH folder under /tmp: `keep`), bound back in read-only,
+since on Lambda the runtime lives in /var/runtime or /opt. Everything else is the host's, so a host
 interpreter still runs. Mounts stay in the namespace: nothing is written into the caller's folders.
 
 Where the kernel refuses the namespaces (no unprivileged user namespaces, a seccomp filter, a container
@@ -82,20 +84,17 @@ def sandboxed_path(path: str, task_root: str) -> str:
     return path
 
 
-def check_reachable(argv: list[str], task_root: str) -> None:
-    """PackageError when the command names a file in the host's /tmp (outside the task root), which the
-    sandbox's own /tmp hides: the runtime would fail to start with a bare "No such file"."""
-    from lambda_native.emulator.package import PackageError
-
-    for arg in argv:
-        if not os.path.isabs(arg) or not os.path.exists(arg):
+def tmp_entries(paths: list[str], task_root: str) -> list[str]:
+    """The top-level entries of the host's /tmp that hold `paths` (or their real paths), outside the task
+    root (which the sandbox shows at /var/task): those the sandbox's own /tmp keeps."""
+    names = set()
+    for path in paths:
+        if not os.path.isabs(path) or not os.path.exists(path):
             continue
-        for path in (arg, os.path.realpath(arg)):
-            if sandboxed_path(path, task_root) == path and (path + "/").startswith("/tmp/"):
-                raise PackageError(
-                    f"{arg} is in /tmp, which Lambda's sandbox replaces with an empty /tmp of its own, so "
-                    "the runtime could not start: keep it outside /tmp, or run with --no-sandbox"
-                )
+        for candidate in (path, os.path.realpath(path)):
+            if sandboxed_path(candidate, task_root) == candidate and candidate.startswith("/tmp/"):
+                names.add(candidate.split("/")[2])
+    return sorted(name for name in names if name)
 
 
 class Sandbox:
@@ -103,9 +102,11 @@ class Sandbox:
     calls. `enter` runs in the child and writes to `report_fd` either `STARTED` and the `perf_counter_ns`
     just before exec (where the runtime's own Init Duration begins), or why it failed (and raises)."""
 
-    __slots__ = ("_libc", "_var_entries", "ephemeral_mb", "report_fd", "task_root")
+    __slots__ = ("_kept", "_libc", "_var_entries", "ephemeral_mb", "report_fd", "task_root")
 
-    def __init__(self, task_root: str, ephemeral_mb: int = DEFAULT_EPHEMERAL_MB) -> None:
+    def __init__(
+        self, task_root: str, ephemeral_mb: int = DEFAULT_EPHEMERAL_MB, keep: list[str] | tuple[str, ...] = ()
+    ) -> None:
         self.task_root = os.path.realpath(task_root)
         self.ephemeral_mb = check_ephemeral_storage(ephemeral_mb)
         self.report_fd: int | None = None
@@ -113,6 +114,11 @@ class Sandbox:
         self._libc.mount.argtypes = (ctypes.c_char_p,) * 3 + (ctypes.c_ulong, ctypes.c_char_p)
         self._libc.unshare.argtypes = (ctypes.c_int,)
         self._var_entries = _entries("/var")
+        # (name, whether a folder, its mount's locked flags) of each /tmp entry the runtime needs.
+        self._kept = [
+            (name, os.path.isdir(f"/tmp/{name}"), os.statvfs(f"/tmp/{name}").f_flag & _LOCKED_FLAGS)
+            for name in tmp_entries(list(keep), self.task_root)
+        ]
 
     def enter(self) -> None:
         """Make this (forked, not yet exec'd) process's namespaces Lambda's sandbox and go to /var/task."""
@@ -158,8 +164,18 @@ class Sandbox:
         self._mount(None, "/var", None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
         os.close(var_fd)
         os.close(task_fd)
+        kept_fds = [os.open(f"/tmp/{name}", os.O_PATH) for name, _, _ in self._kept]
         size = f"mode=1777,size={self.ephemeral_mb}m".encode()
         self._mount(b"tmpfs", "/tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, size)
+        for (name, is_dir, flags), fd in zip(self._kept, kept_fds, strict=True):
+            path = f"/tmp/{name}"
+            if is_dir:
+                os.mkdir(path)
+            else:
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o644))
+            self._mount(f"/proc/self/fd/{fd}".encode(), path, None, _MS_BIND | _MS_REC)
+            self._mount(None, path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | flags)
+            os.close(fd)
         os.chdir(TASK_ROOT)
 
     def _mount(self, source: bytes | None, target: str, fstype: bytes | None, flags: int, data=None) -> None:
