@@ -21,7 +21,8 @@ from lambda_native.builder.requirements import install_requirements
 from lambda_native.emulator import Function
 from tests.support import services
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 CORPUS = ROOT / "benchmarks" / "corpus"
 FUNCTIONS = sorted(entry.name for entry in CORPUS.iterdir() if (entry / "app.py").is_file())
 WORK = ROOT / ".build" / "corpus"
@@ -85,10 +86,13 @@ class NativeBuilds:
 @pytest.fixture(scope="session")
 def native_builds(debian_python, request):
     """The corpus's native builds; asked for only by the native tests (see test_corpus.answer)."""
+    # The corpus's own native tests: other folders' tests have a `runtime` parameter too.
     selected = {
         item.callspec.params["name"]
         for item in request.session.items
-        if getattr(item, "callspec", None) and item.callspec.params.get("runtime") == "native"
+        if Path(item.path).parent == HERE
+        and getattr(item, "callspec", None)
+        and item.callspec.params.get("runtime") == "native"
     }
     builds = NativeBuilds(debian_python, [name for name in FUNCTIONS if name in selected])
     yield builds
