@@ -245,11 +245,11 @@ def test_a_runtime_in_the_hosts_tmp_stays_visible_read_only_and_the_rest_of_tmp_
 ):
     # A checkout or a venv in /tmp (a CI runner's clone): the runtime must still start, and nothing else
     # of the host's /tmp may show through the sandbox's own.
-    runtime = tmp_path / "runtime"
-    runtime.write_text(f'#!/bin/sh\nexec {sys.executable} -m lambda_native "$@"\n')
-    runtime.chmod(0o755)
+    runtime = tmp_path / "run_runtime.py"
+    runtime.write_text('import runpy\nrunpy.run_module("lambda_native", run_name="__main__")\n')
     (user_folder / "tmpcheck.py").write_text(TMP_CHECK)
-    function = Function(user_folder, command=[str(runtime)], handler="tmpcheck.handler", sandbox=True)
+    command = [sys.executable, str(runtime)]
+    function = Function(user_folder, command=command, handler="tmpcheck.handler", sandbox=True)
     with tempfile.NamedTemporaryFile(dir="/tmp", prefix="lambda-native-hidden-") as hidden, function as fn:
         result = fn.invoke({"kept": str(tmp_path), "hidden": hidden.name})
         assert result.ok, (result.payload, result.logs)
