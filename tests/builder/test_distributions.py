@@ -31,6 +31,10 @@ def test_each_distributions_metadata_comes_with_its_packages(tmp_path):
     dist_info(tmp_path, "Flask")
     (tmp_path / "Flask-1.0.dist-info" / "top_level.txt").write_text("flask\n", encoding="utf-8")
     # No top_level.txt: its RECORD names its package and a single-file module.
+    # Two distributions of one namespace package: one entry naming both.
+    for name in ("opentelemetry-api", "opentelemetry-sdk"):
+        dist_info(tmp_path, name)
+        (tmp_path / f"{name.replace('-', '_')}-1.0.dist-info" / "top_level.txt").write_text("opentelemetry\n")
     dist_info(tmp_path, "typing-extensions")
     (tmp_path / "typing_extensions-1.0.dist-info" / "RECORD").write_text(
         "typing_extensions.py,,\nte_helpers/__init__.py,,\ntyping_extensions-1.0.dist-info/METADATA,,\n"
@@ -43,6 +47,10 @@ def test_each_distributions_metadata_comes_with_its_packages(tmp_path):
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert entries == [
         {"module-name": "flask", "data-files": [{"include-metadata": ["Flask"]}]},
+        {
+            "module-name": "opentelemetry",
+            "data-files": [{"include-metadata": ["opentelemetry-api", "opentelemetry-sdk"]}],
+        },
         {"module-name": "te_helpers", "data-files": [{"include-metadata": ["typing-extensions"]}]},
         {"module-name": "typing_extensions", "data-files": [{"include-metadata": ["typing-extensions"]}]},
     ]
