@@ -16,15 +16,23 @@ RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 QUICK_RESULTS_DIR = REPO_ROOT / "benchmarks" / ".work" / "quick-results"
 
 
-def names(kind: str, known: dict) -> callable:
-    """An argparse type for a comma-separated selection from `known`, kept in the order given."""
+def names(kind: str, known: dict, groups: dict[str, list[str]] | None = None) -> callable:
+    """An argparse type for a comma-separated selection from `known`, kept in the order given; a group's
+    name stands for its members."""
+    groups = groups or {}
 
     def parse(text: str) -> list[str]:
-        chosen = list(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+        given = [n.strip() for n in text.split(",") if n.strip()]
+        chosen = list(dict.fromkeys(m for n in given for m in groups.get(n, [n])))
         unknown = [n for n in chosen if n not in known]
         if unknown or not chosen:
-            given = ", ".join(map(repr, unknown)) or "(none given)"
-            raise argparse.ArgumentTypeError(f"unknown {kind} {given}; choose from {', '.join(known)}")
+            listed = ", ".join(map(repr, unknown)) or "(none given)"
+            grouped = {m for members in groups.values() for m in members}
+            choices = ", ".join(
+                [n for n in known if n not in grouped]
+                + [f"{g} (or one of its {len(m)} by name, e.g. {m[0]})" for g, m in groups.items()]
+            )
+            raise argparse.ArgumentTypeError(f"unknown {kind} {listed}; choose from {choices}")
         return chosen
 
     return parse
@@ -42,6 +50,7 @@ def positive(text: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from benchmarks.corpus_functions import CORPUS_WORKLOADS
     from benchmarks.variants import VARIANTS
     from benchmarks.workloads import WORKLOADS
 
@@ -66,9 +75,10 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--workloads",
-        type=names("workload", WORKLOADS),
+        type=names("workload", {**WORKLOADS, **CORPUS_WORKLOADS}, {"corpus": list(CORPUS_WORKLOADS)}),
         default=list(WORKLOADS),
-        help=f"comma-separated, from: {', '.join(WORKLOADS)} (default: all)",
+        help=f"comma-separated, from: {', '.join(WORKLOADS)} (default: those), and `corpus` (one row per "
+        f"function of benchmarks/corpus/, each also by name: {next(iter(CORPUS_WORKLOADS))}, ...)",
     )
     p.add_argument(
         "--out", type=Path, help=f"folder for the result files (default {RESULTS_DIR.relative_to(REPO_ROOT)})"
@@ -84,15 +94,18 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     options = parser().parse_args(args)
 
+    from benchmarks.corpus_functions import CORPUS_WORKLOADS
     from benchmarks.schema import missing_figures
     from benchmarks.suite import run_suite
     from benchmarks.variants import VARIANTS
     from benchmarks.workloads import WORKLOADS
 
+    known = {**WORKLOADS, **CORPUS_WORKLOADS}
+
     out = options.out or (QUICK_RESULTS_DIR if options.quick else RESULTS_DIR)
     doc, paths = run_suite(
         [VARIANTS[n] for n in options.variants],
-        [WORKLOADS[n] for n in options.workloads],
+        [known[n] for n in options.workloads],
         runs=options.runs or (QUICK_RUNS if options.quick else DEFAULT_RUNS),
         warm_invokes=options.warm or (QUICK_WARM if options.quick else DEFAULT_WARM),
         out_dir=out,

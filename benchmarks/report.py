@@ -3,8 +3,10 @@ the README's shorter table (`python -m benchmarks.report RESULT.json`)."""
 
 from __future__ import annotations
 
+import statistics
 import sys
 
+from benchmarks.corpus_functions import PREFIX as CORPUS_PREFIX
 from benchmarks.schema import missing_figures
 
 # Ratio columns: baseline variant -> header.
@@ -74,6 +76,52 @@ def _contention_note(doc: dict) -> list[str]:
     ]
 
 
+# Issue 20's goals for the corpus: native ÷ awslambdaric, spawn → first response (median over the corpus,
+# and the most any one function may take), peak RSS per function, and zip over the interpreted folder's.
+CORPUS_GOALS = {"median_time": 0.6, "max_time": 0.75, "max_rss": 1.0, "zip_over_interpreted_bytes": 3_000_000}
+
+
+def corpus_summary(doc: dict) -> list[str]:
+    """The corpus rows in a few lines: native ÷ awslambdaric over the functions, against the goals."""
+    cells = {(c["variant"], c["workload"]): c for c in doc["cells"]}
+    ratios, zips = {}, {}
+    for (variant, workload), cell in cells.items():
+        if variant != "native" or not workload.startswith(CORPUS_PREFIX):
+            continue
+        figures = cell["ratios"].get("awslambdaric")
+        if figures:
+            ratios[workload] = (figures["first_response"]["median"], figures["peak_rss"]["median"])
+        interpreted = cells.get(("interpreted", workload))
+        if cell["size"] and interpreted and interpreted["size"]:
+            zips[workload] = cell["size"]["zip_bytes"] - interpreted["size"]["zip_bytes"]
+    if not ratios:
+        return []
+    times = sorted(t for t, _ in ratios.values())
+    slowest = max(ratios, key=lambda w: ratios[w][0])
+    heaviest = max(ratios, key=lambda w: ratios[w][1])
+    above = [w for w, (t, _) in ratios.items() if t > CORPUS_GOALS["max_time"]]
+    lines = [
+        "",
+        f"Corpus ({len(ratios)} functions, native ÷ awslambdaric): spawn → first response median "
+        f"{statistics.median(times):.2f}× (goal ≤ {CORPUS_GOALS['median_time']}×), highest "
+        f"{ratios[slowest][0]:.2f}× ({slowest}; goal ≤ {CORPUS_GOALS['max_time']}×, "
+        f"{len(above)} above); peak RSS highest {ratios[heaviest][1]:.2f}× ({heaviest}; goal ≤ "
+        f"{CORPUS_GOALS['max_rss']}×).",
+    ]
+    if zips:
+        largest = max(zips, key=zips.get)
+        over = sum(1 for extra in zips.values() if extra > CORPUS_GOALS["zip_over_interpreted_bytes"])
+        lines[-1] += (
+            f" Zip over the interpreted folder's: at most {_signed_bytes(zips[largest])} ({largest}; goal "
+            f"≤ +{_bytes(CORPUS_GOALS['zip_over_interpreted_bytes'])}, {over} above)."
+        )
+    return lines
+
+
+def _signed_bytes(n: int) -> str:
+    return ("+" if n >= 0 else "−") + _bytes(abs(n))
+
+
 def markdown(doc: dict) -> str:
     """The result as Markdown: a header naming machine, command and commit, the table, then notes."""
     machine, settings, git = doc["machine"], doc["settings"], doc["git"]
@@ -122,6 +170,7 @@ def markdown(doc: dict) -> str:
             f"| {_mb(ref['peak_rss_kb']['median'])} | – | – | – | – | – | – | – |"
         )
     lines += _contention_note(doc)
+    lines += corpus_summary(doc)
     lines += ["", "Variants:", ""]
     lines += [f"- **{info['label']}**: {info['description']}" for info in doc["variants"].values()]
     missing = missing_figures(doc)

@@ -6,7 +6,7 @@ import datetime
 import gc
 import socket
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import orjson
@@ -20,6 +20,7 @@ from benchmarks.reference import BarePython
 from benchmarks.report import BASELINES, markdown
 from benchmarks.schedule import round_robin
 from benchmarks.schema import COLD_FIGURES, SCHEMA_ID
+from benchmarks.services import SERVICES
 from benchmarks.stats import PERCENTILE_DEFINITION, paired_ratios, summarize
 from benchmarks.variants import Prepared, Variant
 from benchmarks.workloads import Workload
@@ -99,6 +100,20 @@ def prepare(cells: Iterable[Cell], say: Callable[[str], None]) -> list[Cell]:
             continue
         ready.append(cell)
     return ready
+
+
+@contextmanager
+def servers_for(workloads: Iterable[Workload], say: Callable[[str], None]) -> Iterator[None]:
+    """The servers on 127.0.0.1 the workloads call, started for the run, each workload bound to them."""
+    needed = sorted({name for workload in workloads for name in workload.services})
+    with ExitStack() as stack:
+        urls = {}
+        for name in needed:
+            say(f"starting {name} on 127.0.0.1")
+            urls[name] = stack.enter_context(SERVICES[name]())
+        for workload in workloads:
+            workload.bind(urls)
+        yield
 
 
 @contextmanager
@@ -201,11 +216,12 @@ def run_suite(
     pin_harness(placement)
     cells = {(v.name, w.name): Cell(v, w, runs) for w in workloads for v in variants}
 
-    ready = prepare(cells.values(), say)
-    bare = BarePython() if reference else None
-    with collector_paused():
-        bare_samples = measure_cold(ready, bare, runs, placement.child_cpu, say)
-        measure_warm(ready, warm_invokes, placement.child_cpu, say)
+    with servers_for(workloads, say):
+        ready = prepare(cells.values(), say)
+        bare = BarePython() if reference else None
+        with collector_paused():
+            bare_samples = measure_cold(ready, bare, runs, placement.child_cpu, say)
+            measure_warm(ready, warm_invokes, placement.child_cpu, say)
 
     doc = {
         "schema": SCHEMA_ID,

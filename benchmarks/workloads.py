@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import orjson
@@ -52,9 +53,21 @@ class Workload:
         """What decides the function's code and dependencies, for the caches' keys."""
         return (self.source_dir,) if self.requirements is None else (self.source_dir, self.requirements)
 
+    @property
+    def services(self) -> set[str]:
+        """The servers on 127.0.0.1 the function calls (names from `benchmarks.services.SERVICES`)."""
+        return set()
+
+    def bind(self, urls: Mapping[str, str]) -> None:
+        """Point the function's environment at the started servers (`services` name each one's URL)."""
+
     def event(self) -> bytes:
         """The event every invoke of this workload sends (the same bytes each time)."""
         return EVENTS[self.name]()
+
+    def answer_ok(self, answer: object) -> bool:
+        """Whether `answer` (the decoded response) is what the handler returns for `event()`."""
+        return CHECKS[self.name](answer)
 
     def check(self, response: bytes) -> None:
         """ValueError unless `response` is what the handler returns for `event()`.
@@ -65,7 +78,7 @@ class Workload:
             answer = orjson.loads(response)
         except orjson.JSONDecodeError as exc:
             raise ValueError(f"{self.name}: response is not JSON: {response[:200]!r}") from exc
-        if not CHECKS[self.name](answer):
+        if not self.answer_ok(answer):
             raise ValueError(f"{self.name}: unexpected response {response[:200]!r}")
 
 

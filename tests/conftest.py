@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from tests.support import services
+from benchmarks import services
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

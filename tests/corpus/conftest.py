@@ -9,7 +9,6 @@ check, as the build then says."""
 from __future__ import annotations
 
 import contextlib
-import json
 import subprocess
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,25 +16,18 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.corpus_functions import CORPUS_DIR as CORPUS
+from benchmarks.corpus_functions import FUNCTIONS
+from benchmarks.services import SERVICES
 from lambda_native.builder.requirements import install_requirements
 from lambda_native.emulator import Function
-from tests.support import services
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-CORPUS = ROOT / "benchmarks" / "corpus"
-FUNCTIONS = sorted(entry.name for entry in CORPUS.iterdir() if (entry / "app.py").is_file())
 WORK = ROOT / ".build" / "corpus"
 INTERPRETED = {
     "interpreted": [sys.executable, "-m", "lambda_native"],
     "awslambdaric": [sys.executable, "-m", "awslambdaric"],
-}
-# The servers a function's environment names (`env.json`: {"DATABASE_URL": "{postgres}"}).
-SERVICES = {
-    "postgres": services.postgres_server,
-    "redis": services.redis_server,
-    "moto": services.moto_server,
-    "echo": services.echo_server,
 }
 BUILDS_AT_ONCE = 2
 
@@ -113,26 +105,6 @@ def service_urls():
         yield url
 
 
-def environment(name: str, service_urls) -> dict[str, str]:
-    """The function's `env.json`, each `{service}` replaced by that service's URL."""
-    path = CORPUS / name / "env.json"
-    if not path.is_file():
-        return {}
-    values = json.loads(path.read_text(encoding="utf-8"))
-    return {key: value.format_map(_Lazy(service_urls)) for key, value in values.items()}
-
-
-class _Lazy(dict):
-    """A format map that starts a service the first time its name is asked for."""
-
-    def __init__(self, url) -> None:
-        super().__init__()
-        self.url = url
-
-    def __missing__(self, key: str) -> str:
-        return self.url(key)
-
-
 def corpus_function(runtime: str, name: str, env: dict[str, str], request) -> Function:
     """A Function running `benchmarks/corpus/<name>` under `runtime` (natively: from the session's
     builds, which `request` is asked for)."""
@@ -142,7 +114,3 @@ def corpus_function(runtime: str, name: str, env: dict[str, str], request) -> Fu
     env = {**env, "PYTHONPATH": requirements_site(name), "PYTHONDONTWRITEBYTECODE": "1"}
     command = [*INTERPRETED[runtime], "app.handler"]
     return Function(str(CORPUS / name), command=command, handler="app.handler", env=env)
-
-
-def read_json(name: str, file: str):
-    return json.loads((CORPUS / name / file).read_text(encoding="utf-8"))

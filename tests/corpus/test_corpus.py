@@ -4,11 +4,11 @@ named there are compared)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from .conftest import FUNCTIONS, corpus_function, environment, read_json
+from benchmarks.corpus_functions import FUNCTIONS, environment, matches, read_json
+
+from .conftest import corpus_function
 
 _reference: dict[str, object] = {}
 
@@ -27,26 +27,6 @@ def reference(name: str, service_urls, request):
     if name not in _reference:
         _reference[name] = answer("awslambdaric", name, service_urls, request)
     return _reference[name]
-
-
-def matches(value, expected) -> bool:
-    """Whether `value` is what `expected` describes: the keys it names (a JSON string "body" decoded),
-    lists item by item, anything else equal."""
-    if isinstance(expected, dict):
-        if not isinstance(value, dict):
-            return False
-        for key, wanted in expected.items():
-            if key not in value:
-                return False
-            got = value[key]
-            if key == "body" and isinstance(got, str) and not isinstance(wanted, str):
-                got = json.loads(got)
-            if not matches(got, wanted):
-                return False
-        return True
-    if isinstance(expected, list):
-        return isinstance(value, list) and len(value) == len(expected) and all(map(matches, value, expected))
-    return value == expected
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)

@@ -1,6 +1,6 @@
-"""Real servers on 127.0.0.1 for the tests of functions that call one: moto (S3, DynamoDB, SQS),
-PostgreSQL and Redis from Debian's packages, and a small JSON echo service. Each runs for a session and
-is stopped after it."""
+"""Real servers on 127.0.0.1 for functions that call one, in the tests and the suite's corpus rows: moto
+(S3, DynamoDB, SQS), PostgreSQL and Redis from Debian's packages, and a small JSON echo service. Each runs
+while its context is open and is stopped after it."""
 
 from __future__ import annotations
 
@@ -127,3 +127,12 @@ def echo_server() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# Each server by the name a function's `env.json` gives it (`{"DATABASE_URL": "{postgres}"}`).
+SERVICES = {
+    "postgres": postgres_server,
+    "redis": redis_server,
+    "moto": moto_server,
+    "echo": echo_server,
+}
