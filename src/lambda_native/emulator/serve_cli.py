@@ -63,7 +63,7 @@ def print_line(line: str) -> None:
 def main(argv: list[str]) -> int:
     """Entry point of `lambda-native serve`."""
     from lambda_native.emulator.environment import Environment
-    from lambda_native.emulator.package import open_package
+    from lambda_native.emulator.task_root import open_package
 
     options, command = split_command(argv)
     args = build_parser().parse_args(options)

@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     """Entry point of `lambda-native watch`."""
     from lambda_native.emulator.environment import Environment
-    from lambda_native.emulator.package import open_package
+    from lambda_native.emulator.task_root import open_package
     from lambda_native.emulator.watch import WatchedFunction
 
     options, command = split_command(argv)
