@@ -42,8 +42,8 @@ and the invocations keyed by request id), `process`, `sandbox` (Lambda's sandbox
 `output` (the runtime's log lines), `memory`, `measure` (`InvokeResult`: durations and memory),
 `platform_log` (START / END / REPORT), `task_root` (zip / folder / command; `extract_zip`), `qemu` (a
 bootstrap for another CPU), `lambda_env` (the runtime's environment variables), `platform_errors`,
-`template` (SAM templates), `function` (this API), `options` (the commands' shared function options),
-`invoke_cli`, `serve` and `serve_cli` (the commands).
+`template` (SAM templates), `function` (this API), `serve` (the invoke API's server). The commands that
+use it (`invoke`, `serve`, `watch`) are in `lambda_native.commands`.
 """
 
 from lambda_native.emulator.function import Function, InitResult
