@@ -2,10 +2,12 @@
 Runtime API's status policy to the reply. The one-slot loop (`loop`) and the concurrent slots
 (`concurrency`) both serve their invokes through `handle` and `post`.
 
-Imported after the first `/next`, so it costs the init nothing.
+Imported once the init is done (by the loop, after its first `/next`), so it costs the init nothing.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from lambda_native.runtime import client as api
 from lambda_native.runtime import wire
@@ -16,7 +18,7 @@ _JSON = "application/json"
 _STREAMING_MARK = "_lambda_native_streaming"
 
 
-def post(send, request_id: str, tolerant: bool = False, stream: bool = False) -> None:
+def post(send: Callable[[], object], request_id: str, tolerant: bool = False, stream: bool = False) -> None:
     """Run one reply POST, applying the status policy: 410/413 logged and survived, anything else fatal.
 
     `tolerant` (Managed Instances): every failure but a 500 is logged and survived, as the contract asks.
@@ -94,7 +96,9 @@ def _stream(client: api.RuntimeClient, function, kind_and_type, event, ctx, invo
     post(stream.finish, request_id, tolerant, stream=True)
 
 
-def handle(client: api.RuntimeClient, function, invocation: api.Invocation, tolerant: bool = False) -> int:
+def handle(
+    client: api.RuntimeClient, function: Callable, invocation: api.Invocation, tolerant: bool = False
+) -> int:
     """Handle one event: context, unmarshal, call, marshal, and post the result or the error.
 
     `tolerant`: reply failures are logged and survived (Managed Instances) instead of ending the process.

@@ -1,4 +1,4 @@
-"""The runtime loop: connect to the Runtime API, load the handler, then `/next` -> handler -> reply, forever.
+"""The runtime loop: connect to the Runtime API, load the handler, then `/next` -> `invoke.handle`, forever.
 
 This is what `python -m lambda_native` and a compiled `bootstrap` run. The path to the first `/next`
 imports only what it needs; JSON, logging, error reporting and asyncio come in when first used.
