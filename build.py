@@ -8,7 +8,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "src"))
 
-from lambda_native.builder.cli import main
+from lambda_native.commands.build import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -1,4 +1,7 @@
-"""`python -m benchmarks` / `lambda-native bench`: run the cold-start suite; write table, chart, JSON."""
+"""`python -m benchmarks` / `lambda-native bench`: run the cold-start suite; write table, chart, JSON.
+
+A command of the shape of `lambda_native.commands`' modules.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.machine import REPO_ROOT
+from lambda_native.commands import command_line
 
 DEFAULT_RUNS = 20
 DEFAULT_WARM = 1000
@@ -14,6 +18,13 @@ QUICK_RUNS = 3
 QUICK_WARM = 50
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 QUICK_RESULTS_DIR = REPO_ROOT / "benchmarks" / ".work" / "quick-results"
+PROG = "python -m benchmarks"
+DESCRIPTION = (
+    "Cold start, peak memory, zip size and warm invoke latency of every runtime variant, "
+    "measured under the project's emulator. Writes <out>/<date>-<host>.json, .md and .png."
+)
+EPILOG = None
+RUNTIME_COMMAND = False
 
 
 def names(kind: str, known: dict, groups: dict[str, list[str]] | None = None) -> callable:
@@ -49,16 +60,12 @@ def positive(text: str) -> int:
     return value
 
 
-def parser() -> argparse.ArgumentParser:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The suite's options."""
     from benchmarks.corpus_functions import CORPUS_WORKLOADS
     from benchmarks.variants import VARIANTS
     from benchmarks.workloads import WORKLOADS
 
-    p = argparse.ArgumentParser(
-        prog="python -m benchmarks",
-        description="Cold start, peak memory, zip size and warm invoke latency of every runtime variant, "
-        "measured under the project's emulator. Writes <out>/<date>-<host>.json, .md and .png.",
-    )
     p.add_argument(
         "--quick",
         action="store_true",
@@ -86,14 +93,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-reference", action="store_true", help="skip the bare `python -I -S -c pass` reference row"
     )
-    return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str]) -> int:
+    """Entry point of `python -m benchmarks` and `lambda-native bench`."""
+    return run(command_line(sys.modules[__name__], argv))
+
+
+def run(options: argparse.Namespace) -> int:
     """Run the suite; 0 when every row was measured completely, 1 when some could not be."""
-    args = sys.argv[1:] if argv is None else argv
-    options = parser().parse_args(args)
-
     from benchmarks.corpus_functions import CORPUS_WORKLOADS
     from benchmarks.schema import missing_figures
     from benchmarks.suite import run_suite
@@ -109,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         runs=options.runs or (QUICK_RUNS if options.quick else DEFAULT_RUNS),
         warm_invokes=options.warm or (QUICK_WARM if options.quick else DEFAULT_WARM),
         out_dir=out,
-        command=" ".join(["python -m benchmarks", *args]),
+        command=" ".join([PROG, *options.argv]),
         quick=options.quick,
         reference=not options.no_reference,
         say=lambda text: print(text, file=sys.stderr, flush=True),
@@ -124,4 +132,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

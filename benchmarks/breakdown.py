@@ -131,7 +131,7 @@ def print_memory(workload, variants: list[str]) -> None:
     """Memory by mapping after one cold start of each variant of `workload`."""
     from benchmarks.mappings import after_first_response, table
     from benchmarks.variants import VARIANTS
-    from lambda_native.emulator.package import drop_from_page_cache
+    from lambda_native.emulator.task_root import drop_from_page_cache
 
     columns = {}
     for name in variants:

@@ -24,7 +24,7 @@ from benchmarks.services import SERVICES
 from benchmarks.stats import PERCENTILE_DEFINITION, paired_ratios, summarize
 from benchmarks.variants import Prepared, Variant
 from benchmarks.workloads import Workload
-from lambda_native.emulator.package import drop_from_page_cache
+from lambda_native.emulator.task_root import drop_from_page_cache
 
 # Lambda's smallest memory size; the emulator reports Max Memory Used against it.
 MEMORY_MB = 128

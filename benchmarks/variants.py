@@ -26,7 +26,7 @@ from benchmarks.artifacts import (
 )
 from benchmarks.machine import REPO_ROOT, package_version
 from benchmarks.workloads import Workload
-from lambda_native.emulator.package import extract_zip
+from lambda_native.emulator.task_root import extract_zip
 
 SRC = REPO_ROOT / "src" / "lambda_native"
 

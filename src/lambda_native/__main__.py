@@ -1,5 +1,5 @@
 """`python -m lambda_native`: the runtime loop, interpreted."""
 
-from lambda_native.runtime.bootstrap import main
+from lambda_native.runtime.loop import main
 
 main()

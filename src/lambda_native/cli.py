@@ -1,4 +1,5 @@
-"""The `lambda-native` command: one subcommand per job, each parsing its own arguments.
+"""The `lambda-native` command: one subcommand per job, each a module of `lambda_native.commands` of one
+shape (see there), parsing its own arguments.
 
 Subcommands are imported only when chosen, so `lambda-native invoke` never loads the compiler.
 """
@@ -9,13 +10,13 @@ import importlib
 import os
 import sys
 
-# subcommand -> (module with `main(argv) -> int`, one-line help); `bench` is found in the checkout (bench()).
+# subcommand -> (its module, one-line help); `bench` is found in the checkout (bench()).
 COMMANDS = {
-    "invoke": ("lambda_native.emulator.invoke_cli", "run a function locally and print START/END/REPORT"),
-    "serve": ("lambda_native.emulator.serve_cli", "serve the RIE invoke API on 127.0.0.1:8080"),
-    "watch": ("lambda_native.emulator.watch_cli", "serve a source folder; the invoke after a change runs it"),
-    "build": ("lambda_native.builder.cli", "compile a handler into a native bootstrap zip (= build.py)"),
-    "deploy": ("lambda_native.deploy", "create or update the function on AWS Lambda from the zip"),
+    "invoke": ("lambda_native.commands.invoke", "run a function locally and print START/END/REPORT"),
+    "serve": ("lambda_native.commands.serve", "serve the RIE invoke API on 127.0.0.1:8080"),
+    "watch": ("lambda_native.commands.watch", "serve a source folder; the invoke after a change runs it"),
+    "build": ("lambda_native.commands.build", "compile a handler into a native bootstrap zip (= build.py)"),
+    "deploy": ("lambda_native.commands.deploy", "create or update the function on AWS Lambda from the zip"),
     "bench": (None, "run the cold-start benchmark suite of a checkout (python -m benchmarks)"),
 }
 

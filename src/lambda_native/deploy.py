@@ -1,4 +1,5 @@
-"""`lambda-native deploy`: create or update a Lambda function from a built zip, with nothing else to write.
+"""Creating or updating a Lambda function from a built zip, with nothing else to write (`lambda-native
+deploy`, in commands/deploy.py).
 
 The function gets what the zip says: runtime `provided.al2023`, the architecture of its `bootstrap` (read
 from the ELF header), and the handler the build recorded in the zip's comment (the runtime honours
@@ -13,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import stat
-import sys
 import zipfile
 
 from lambda_native.builder.arch import ARCHES, MACHINES
@@ -115,32 +115,6 @@ def _architecture(path: str, header: bytes, arch: str | None) -> str:
     return found
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The `deploy` command's options."""
-    parser = argparse.ArgumentParser(
-        prog="lambda-native deploy",
-        description=f"Create or update a Lambda function ({RUNTIME}) from a zip built by lambda-native.",
-        epilog="Credentials, region and endpoint come from the environment or --profile, as for the AWS CLI.",
-    )
-    parser.add_argument("zip", help="the function's zip (dist/function.zip)")
-    parser.add_argument("--function-name", required=True, help="the function to create or update")
-    parser.add_argument(
-        "--role", help="the execution role's ARN (needed to create; kept on update if left out)"
-    )
-    parser.add_argument("--region", help="the AWS region (default: AWS_REGION, or the profile's)")
-    parser.add_argument("--profile", help="the AWS profile whose credentials and region to use")
-    parser.add_argument(
-        "--handler",
-        help="the Handler setting (default: the handler the zip was built with, which it records)",
-    )
-    parser.add_argument(
-        "--arch", choices=sorted(ARCHES), help="only for a bootstrap that is not an ELF executable (a script)"
-    )
-    parser.add_argument("--memory", type=int, metavar="MB", help="memory size in MB (Lambda's default 128)")
-    parser.add_argument("--timeout", type=int, metavar="S", help="timeout in seconds (Lambda's default 3)")
-    return parser
-
-
 def lambda_client(region: str | None, profile: str | None):
     """A boto3 Lambda client with credentials and a region, or DeployError saying what is missing."""
     try:
@@ -198,7 +172,7 @@ def deploy(client, name: str, facts: ZipFacts, handler: str, args: argparse.Name
     return "updated", client.get_function_configuration(FunctionName=name)
 
 
-def _aws_error(exc: Exception) -> str:
+def aws_error(exc: Exception) -> str:
     """What a botocore error means for the user."""
     import botocore.exceptions
 
@@ -216,42 +190,3 @@ def _aws_error(exc: Exception) -> str:
     if isinstance(exc, botocore.exceptions.NoCredentialsError):
         return f"{exc}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass --profile NAME"
     return str(exc)
-
-
-def main(argv: list[str]) -> int:
-    """Entry point of `lambda-native deploy`."""
-    args = build_parser().parse_args(argv)
-    try:
-        facts = read_zip(args.zip, args.arch)
-        handler = args.handler or facts.handler
-        if handler is None:
-            raise DeployError(
-                f"{args.zip} does not record the handler it was built with (it was not made by "
-                "`python build.py`, or by an older lambda-native): pass --handler MODULE.FUNCTION"
-            )
-        if facts.handler is not None and handler != facts.handler:
-            print(
-                f"lambda-native deploy: note: the zip was built with handler {facts.handler}; Lambda will "
-                f"run {handler}, which the bootstrap loads only if it compiled that module in",
-                file=sys.stderr,
-            )
-        client = lambda_client(args.region, args.profile)
-        import botocore.exceptions
-
-        try:
-            action, config = deploy(client, args.function_name, facts, handler, args)
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-            raise DeployError(_aws_error(exc)) from None
-    except DeployError as exc:
-        print(f"lambda-native deploy: {exc}", file=sys.stderr)
-        return 2
-    print(
-        f"{action} {config['FunctionName']}: {config['Runtime']}, {', '.join(config['Architectures'])}, "
-        f"handler {config['Handler']}, {len(facts.code) / 1e6:.1f} MB zipped, "
-        f"{facts.unzipped_bytes / 1e6:.1f} MB unzipped\n  {config['FunctionArn']}"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

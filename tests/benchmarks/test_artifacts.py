@@ -6,7 +6,7 @@ import pytest
 
 from benchmarks import artifacts
 from benchmarks.artifacts import cached_dir, inputs_key, zip_sizes, zip_tree
-from lambda_native.emulator.package import extract_zip
+from lambda_native.emulator.task_root import extract_zip
 
 
 def test_the_key_follows_file_contents_and_names(tmp_path):

@@ -1,10 +1,12 @@
 """The suite's corpus rows: each function is a workload with its own event, check and servers, and a run
 over one that calls a server starts it, points the function at it and measures real answers."""
 
+import argparse
+
 import orjson
 import pytest
 
-from benchmarks.__main__ import parser
+from benchmarks.__main__ import add_arguments
 from benchmarks.corpus_functions import CORPUS_WORKLOADS, FUNCTIONS, services_named
 from benchmarks.report import markdown
 from benchmarks.schema import missing_figures
@@ -32,10 +34,16 @@ def test_the_servers_a_function_calls_are_read_from_its_env_json():
     assert workload.env == {"REDIS_URL": "redis://127.0.0.1:6390/0"}
 
 
+def parsed(*args: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args(args)
+
+
 def test_corpus_selects_every_function_in_order_and_each_by_name():
-    options = parser().parse_args(["--workloads", "hello,corpus,corpus-yaml_config"])
+    options = parsed("--workloads", "hello,corpus,corpus-yaml_config")
     assert options.workloads == ["hello", *CORPUS_WORKLOADS]
-    assert parser().parse_args([]).workloads == ["hello", "json", "imports", "powertools", "boto3", "asgi"]
+    assert parsed().workloads == ["hello", "json", "imports", "powertools", "boto3", "asgi"]
 
 
 def test_a_corpus_row_that_calls_a_server_is_measured_against_it(tmp_path):

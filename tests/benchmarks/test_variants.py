@@ -36,7 +36,7 @@ def test_interpreted_ships_the_runtime_and_valid_unchecked_hash_pyc(interpreted)
     task = interpreted.task_dir
     sources = sorted(task.rglob("*.py"))
     assert task / "app.py" in sources
-    assert task / "lambda_native" / "runtime" / "bootstrap.py" in sources
+    assert task / "lambda_native" / "runtime" / "loop.py" in sources
     assert (task / "orjson").is_dir()
     for source in sources:
         flags, _, _ = pyc_header(pyc_for(source))
@@ -47,7 +47,7 @@ def test_interpreted_ships_the_runtime_and_valid_unchecked_hash_pyc(interpreted)
 
 def test_interpreted_imports_its_runtime_from_the_task_folder_not_the_checkout(interpreted):
     done = subprocess.run(
-        [sys.executable, "-c", "import lambda_native.runtime.bootstrap as b, orjson; print(b.__file__)"],
+        [sys.executable, "-c", "import lambda_native.runtime.loop as b, orjson; print(b.__file__)"],
         cwd=interpreted.task_dir,
         capture_output=True,
         text=True,

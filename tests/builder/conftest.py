@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from lambda_native.emulator.package import extract_zip
+from lambda_native.emulator.task_root import extract_zip
 from tests.support.fake_api import FakeRuntimeAPI
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

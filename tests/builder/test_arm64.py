@@ -20,7 +20,7 @@ from lambda_native.builder.arch import ARCHES
 from lambda_native.builder.elf import read_elf
 from lambda_native.builder.glibc import elf_files
 from lambda_native.builder.target_dist import check_machine
-from lambda_native.emulator.package import extract_zip
+from lambda_native.emulator.task_root import extract_zip
 
 from .conftest import ROOT
 

@@ -147,7 +147,7 @@ def test_builds_from_a_wheel(tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     assert not (site / "lambda_native" / "builder" / "bootstrap.c").is_symlink()
-    code = "import sys; from lambda_native.builder.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from lambda_native.commands.build import main; sys.exit(main(sys.argv[1:]))"
     done = subprocess.run(
         [sys.executable, "-I", "-c", code, "--c-floor", "--out", str(tmp_path / "out")],
         cwd=tmp_path,

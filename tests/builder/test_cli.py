@@ -257,7 +257,7 @@ def build_result(tmp_path, **changes):
 
 
 def test_the_summary_names_the_precompiled_sources_only_when_there_are_some(tmp_path):
-    from lambda_native.builder.cli import summary
+    from lambda_native.commands.build import summary
 
     with_table = summary(build_result(tmp_path, precompiled=368), str(tmp_path))
     assert (
@@ -270,7 +270,7 @@ def test_the_summary_names_the_precompiled_sources_only_when_there_are_some(tmp_
 
 
 def test_the_summary_counts_data_files_in_words(tmp_path):
-    from lambda_native.builder.cli import summary
+    from lambda_native.commands.build import summary
 
     def files_line(data_files: list[str]) -> str:
         text = summary(build_result(tmp_path, data_files=data_files), "src")

@@ -43,7 +43,7 @@ def test_the_build_environments_packages_are_left_out_but_the_runtimes_and_the_f
 
 def test_what_the_runtime_imports_from_the_environment_is_found_by_scanning_it(tmp_path):
     entry = tmp_path / "bootstrap.py"
-    entry.write_text("from lambda_native.runtime.bootstrap import main\n")
+    entry.write_text("from lambda_native.runtime.loop import main\n")
     options, isolated = isolation_options(str(entry), [str(tmp_path)], [str(tmp_path)])
     assert "orjson" not in isolated  # the runtime's JSON, imported lazily
     assert "--nofollow-import-to=nuitka" in options

@@ -102,7 +102,7 @@ def test_asyncio_ships_only_when_a_handler_can_be_async(tmp_path):
 
     (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n", encoding="utf-8")
     entry = tmp_path / "entry.py"
-    entry.write_text("from lambda_native.runtime.bootstrap import main\n", encoding="utf-8")
+    entry.write_text("from lambda_native.runtime.loop import main\n", encoding="utf-8")
     path = [str(tmp_path)]
 
     def left_out(is_async: bool, nuitka_options=()) -> list[str]:

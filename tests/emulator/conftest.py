@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lambda_native.emulator import Function
-from lambda_native.emulator.report import parse_report
+from lambda_native.emulator.platform_log import parse_report
 
 TESTDATA = Path(__file__).parent / "testdata"
 HANDLERS = TESTDATA / "handlers"

@@ -8,7 +8,7 @@ import sys
 
 import orjson
 
-from lambda_native.emulator.report import parse_report
+from lambda_native.emulator.platform_log import parse_report
 from lambda_native.emulator.sandbox import TASK_ROOT
 
 from .conftest import HANDLERS, SH_RUNTIME, TESTDATA

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
+from lambda_native.commands.invoke import main as invoke_main
 from lambda_native.emulator import Function
-from lambda_native.emulator.invoke_cli import main as invoke_main
 from lambda_native.emulator.lambda_env import CREDENTIAL_VARIABLES, FAKE_CREDENTIALS, LAMBDA_PATH
 
 from .conftest import ENV_RUNTIME, HANDLERS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from lambda_native.emulator import report
+from lambda_native.emulator import platform_log as report
 from lambda_native.emulator.invocation import Invocation, Outcome
 from lambda_native.emulator.lambda_env import FunctionConfig
 from lambda_native.emulator.measure import measure

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lambda_native.emulator import Function, PackageError
-from lambda_native.emulator.package import drop_from_page_cache, extract_zip, open_package
+from lambda_native.emulator.task_root import drop_from_page_cache, extract_zip, open_package
 
 from .conftest import SH_RUNTIME
 

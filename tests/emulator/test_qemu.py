@@ -11,8 +11,8 @@ import orjson
 import pytest
 
 from lambda_native.emulator import Function, qemu
-from lambda_native.emulator.package import PackageError, open_package
-from lambda_native.emulator.report import parse_report, report_line
+from lambda_native.emulator.platform_log import parse_report, report_line
+from lambda_native.emulator.task_root import PackageError, open_package
 
 C_FLOOR = os.path.join(os.path.dirname(__file__), "..", "..", "bootstrap.c")
 needs_qemu = pytest.mark.skipif(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from lambda_native.emulator import platform_errors, report
+from lambda_native.emulator import platform_errors
+from lambda_native.emulator import platform_log as report
 
 
 def test_report_line_cold_and_warm():

@@ -16,8 +16,8 @@ import pytest
 
 from lambda_native.emulator import Function, sandbox
 from lambda_native.emulator.lambda_env import LAMBDA_LD_LIBRARY_PATH, LAMBDA_PATH
-from lambda_native.emulator.package import extract_zip
 from lambda_native.emulator.sandbox import DEFAULT_EPHEMERAL_MB, SANDBOX_UID, TASK_ROOT
+from lambda_native.emulator.task_root import extract_zip
 from tests.builder.conftest import native_zip  # noqa: F401  (the shared native build of examples/hello)
 
 from .conftest import OUR_RUNTIME, TESTDATA

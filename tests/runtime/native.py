@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lambda_native.emulator.package import extract_zip
+from lambda_native.emulator.task_root import extract_zip
 
 from .process import TESTDATA
 

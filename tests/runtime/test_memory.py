@@ -15,7 +15,7 @@ from .process import NATIVE, OURS_AND_NATIVE, TESTDATA
 # Sets a fresh trace id 100,000 times, as many invokes would, and prints how far RSS grew, in kB.
 TRACE_IDS = """
 import os, sys
-from lambda_native.runtime import bootstrap
+from lambda_native.runtime import loop as bootstrap
 
 def rss_kb():
     with open("/proc/self/status") as f:

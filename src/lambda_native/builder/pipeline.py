@@ -37,7 +37,7 @@ from lambda_native.builder.handler import check_handler
 from lambda_native.runtime import on_demand
 
 ZIP_NAME = "function.zip"
-RUNTIME_MODULE = "lambda_native.runtime.bootstrap"
+RUNTIME_MODULE = "lambda_native.runtime.loop"
 
 
 class BuildOptions:
@@ -263,7 +263,7 @@ def isolation_options(
 
 
 def runtime_modules() -> list[str]:
-    """The runtime's modules (`lambda_native.runtime.bootstrap`, ...), all compiled in but those compiled
+    """The runtime's modules (`lambda_native.runtime.loop`, ...), all compiled in but those compiled
     only on demand (runtime/on_demand.py)."""
     folder = os.path.join(package_root(), "lambda_native", "runtime")
     modules = ("lambda_native.runtime." + name[:-3] for name in os.listdir(folder) if name.endswith(".py"))

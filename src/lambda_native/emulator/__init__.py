@@ -39,14 +39,15 @@ state table: which call is allowed in which state and what it does, no I/O), `ru
 API server, its connections and the readers of posted bodies), `invocation` (one invoke's request and
 reply), `environment` (the execution environment: wires the parts; owns the runtime's lifetime, timers
 and the invocations keyed by request id), `process`, `sandbox` (Lambda's sandbox around the runtime),
-`output` (the runtime's log lines), `memory`, `measure` (`InvokeResult`: durations and memory), `report`
-(START / END / REPORT), `package` (zip / folder / command; `extract_zip`), `lambda_env` (the runtime's
-environment variables), `platform_errors`, `template` (SAM templates), `function` (this API), `options`
-(the commands' shared function options), `invoke_cli`, `serve` and `serve_cli` (the commands).
+`output` (the runtime's log lines), `memory`, `measure` (`InvokeResult`: durations and memory),
+`platform_log` (START / END / REPORT), `task_root` (zip / folder / command; `extract_zip`), `qemu` (a
+bootstrap for another CPU), `lambda_env` (the runtime's environment variables), `platform_errors`,
+`template` (SAM templates), `function` (this API), `serve` (the invoke API's server). The commands that
+use it (`invoke`, `serve`, `watch`) are in `lambda_native.commands`.
 """
 
 from lambda_native.emulator.function import Function, InitResult
 from lambda_native.emulator.measure import InvokeResult
-from lambda_native.emulator.package import PackageError
+from lambda_native.emulator.task_root import PackageError
 
 __all__ = ["Function", "InitResult", "InvokeResult", "PackageError"]

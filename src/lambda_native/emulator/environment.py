@@ -11,9 +11,9 @@ the invokes it held (`workers`).
 `Environment` wires the parts and owns what spans them: the runtime's lifetime, the timers, memory
 sampling and the invocations (keyed by request id). The parts, one job each: `runtime_api` (the server
 and its connections), `runtime_state` (what each Runtime API call does in each state), `process`
-(spawning and killing), `output` (the runtime's log lines), `memory` (peak RSS), `measure` and `report`
-(the result, START / END / REPORT). Everything runs on one asyncio loop; `Function` (function.py) wraps
-it for synchronous callers.
+(spawning and killing), `output` (the runtime's log lines), `memory` (peak RSS), `measure` and
+`platform_log` (the result, START / END / REPORT). Everything runs on one asyncio loop; `Function`
+(function.py) wraps it for synchronous callers.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import os
 import time
 import uuid
 
-from lambda_native.emulator import http11, platform_errors, report, runtime_state, workers
+from lambda_native.emulator import http11, platform_errors, platform_log, runtime_state, workers
 from lambda_native.emulator.invocation import (
     Invocation,
     Outcome,
@@ -36,7 +36,6 @@ from lambda_native.emulator.lambda_env import FunctionConfig, check_user_env, ru
 from lambda_native.emulator.measure import InvokeResult, measure
 from lambda_native.emulator.memory import TreeMemory
 from lambda_native.emulator.output import OutputCapture
-from lambda_native.emulator.package import Package
 from lambda_native.emulator.process import RuntimeProcess, spawn
 from lambda_native.emulator.runtime_api import (
     BodyReader,
@@ -55,6 +54,7 @@ from lambda_native.emulator.sandbox import (
     sandboxed_path,
     warn_unsandboxed,
 )
+from lambda_native.emulator.task_root import Package
 
 INIT_TIMEOUT_S = 10.0
 """Lambda's limit on the init phase; an init that is still running after this plus the function's
@@ -205,7 +205,7 @@ class Environment:
                 t_first_next_ns=self.t_first_next_ns,
                 emulator=self.package.emulator,
             )
-            for line in report.platform_end(result, self._json_logs):
+            for line in platform_log.platform_end(result, self._json_logs):
                 self._platform_line(line)
             return result
         finally:
@@ -310,7 +310,7 @@ class Environment:
         conn.send(reply)
         # START goes after the event is on its way, and after what the runtime printed before asking.
         self._drain_output()
-        self._platform_line(report.platform_start(inv.request_id, self.config.version, self._json_logs))
+        self._platform_line(platform_log.platform_start(inv.request_id, self.config.version, self._json_logs))
         inv.timer = self.loop.call_later(self.config.timeout, self._on_timeout, inv)
         self._start_sampler()
 

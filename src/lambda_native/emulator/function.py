@@ -17,8 +17,8 @@ import orjson
 from lambda_native.emulator.environment import Environment
 from lambda_native.emulator.lambda_env import FunctionConfig, profile_credentials
 from lambda_native.emulator.measure import InvokeResult
-from lambda_native.emulator.package import open_package
 from lambda_native.emulator.sandbox import DEFAULT_EPHEMERAL_MB
+from lambda_native.emulator.task_root import open_package
 
 
 class Function:

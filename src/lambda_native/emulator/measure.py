@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import orjson
 
-from lambda_native.emulator import report
+from lambda_native.emulator import platform_log
 from lambda_native.emulator.invocation import Invocation, Outcome
 from lambda_native.emulator.lambda_env import FunctionConfig
 
@@ -92,7 +92,7 @@ def measure(
         duration = min((outcome.t_ns - inv.t_handout_ns) / 1e6, timeout_ms)
     else:
         duration = 0.0
-    max_used = min(report.memory_mb(peak_kb), config.memory)
+    max_used = min(platform_log.memory_mb(peak_kb), config.memory)
     init_ms = spawn_next = spawn_response = None
     if inv.cold:
         t_ready = t_first_next_ns if t_first_next_ns is not None else outcome.t_ns
@@ -108,7 +108,7 @@ def measure(
         cold=inv.cold,
         init_duration_ms=init_ms,
         duration_ms=duration,
-        billed_duration_ms=report.billed_ms(duration),
+        billed_duration_ms=platform_log.billed_ms(duration),
         memory_size_mb=config.memory,
         max_memory_used_mb=max_used,
         peak_rss_kb=peak_kb,
@@ -117,7 +117,7 @@ def measure(
         spawn_to_response_ns=spawn_response,
         logs=inv.logs,
         emulator=emulator,
-        report=report.report_line(inv.request_id, duration, config.memory, max_used, init_ms, emulator),
+        report=platform_log.report_line(inv.request_id, duration, config.memory, max_used, init_ms, emulator),
         trailers=outcome.trailers,
         streamed=outcome.streamed,
     )

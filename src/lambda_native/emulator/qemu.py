@@ -12,8 +12,6 @@ import os
 import platform
 import shutil
 
-from lambda_native.emulator.package import PackageError
-
 # ELF e_machine -> (qemu's and GNU's name for the CPU, Debian's name for the architecture).
 MACHINES = {183: ("aarch64", "arm64"), 62: ("x86_64", "amd64")}
 LD_PREFIX_ENV = "QEMU_LD_PREFIX"
@@ -72,22 +70,27 @@ def install_hint(cpu: str) -> str:
     return f"`sudo apt-get install qemu-user-static libc6-{debian}-cross` (Debian, Ubuntu)"
 
 
+class EmulatorMissing(Exception):
+    """Running a `bootstrap` built for another CPU needs what this machine lacks; the message says what to
+    install."""
+
+
 def emulation_argv(bootstrap: str) -> tuple[list[str], str] | None:
     """(the command that runs `bootstrap` under qemu, the emulator's name), or None when it runs natively.
-    PackageError saying what to install when it needs an emulator this machine lacks."""
+    EmulatorMissing saying what to install when it needs an emulator this machine lacks."""
     cpu = elf_cpu(bootstrap)
     if cpu is None or cpu == host_cpu():
         return None
     qemu = find_qemu(cpu)
     if qemu is None:
-        raise PackageError(
+        raise EmulatorMissing(
             f"bootstrap is built for {cpu} and this machine is {host_cpu()}: running it needs qemu's "
             f"user-mode emulator (qemu-{cpu}-static or qemu-{cpu}), which is not on PATH. Install it with "
             f"{install_hint(cpu)}"
         )
     prefix = find_ld_prefix(cpu)
     if prefix is None:
-        raise PackageError(
+        raise EmulatorMissing(
             f"bootstrap is built for {cpu}: qemu needs {cpu}'s dynamic loader and glibc ({LOADERS[cpu]} "
             f"below /usr/{cpu}-linux-gnu or ${LD_PREFIX_ENV}), which are not installed. Install them with "
             f"{install_hint(cpu)}"

@@ -33,7 +33,7 @@ from lambda_native.emulator.invocation import (
     runtime_headers_from_invoke,
 )
 from lambda_native.emulator.platform_errors import MAX_RESPONSE_BYTES, EventTooLarge, error_document
-from lambda_native.emulator.report import end_line, start_line
+from lambda_native.emulator.platform_log import end_line, start_line
 
 INVOKE_ROUTE = re.compile(r"^/2015-03-31/functions/[^/]+/invocations/?$")
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")

@@ -18,7 +18,7 @@ import signal
 import time
 
 from lambda_native.emulator.environment import Environment
-from lambda_native.emulator.package import Package, PackageError, open_package
+from lambda_native.emulator.task_root import Package, PackageError, open_package
 
 POLL_SECONDS = 0.25
 """How often the folder is looked at between invokes (to say what changed and start native builds)."""

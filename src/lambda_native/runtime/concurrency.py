@@ -26,7 +26,7 @@ import threading
 import time
 
 from lambda_native.runtime import client as api
-from lambda_native.runtime import logs, wire
+from lambda_native.runtime import logs, shutdown, wire
 
 TRACE_ENV = "_X_AMZN_TRACE_ID"
 NEXT_RETRY_DELAYS_S = (0.1, 0.2, 0.4, 0.8)
@@ -142,45 +142,45 @@ def _per_invoke_state() -> None:
 
 def _next(client: api.RuntimeClient) -> api.Invocation:
     """`GET /next`, retried after 0.1, 0.2, 0.4 and 0.8 s (a 500 or a fifth failure ends the process)."""
-    from lambda_native.runtime import bootstrap
-
     for delay in (*NEXT_RETRY_DELAYS_S, None):
         try:
             return client.next()
         except api.RuntimeApiError as error:
             if error.status == 500 or delay is None:
-                bootstrap._api_failed(error)
+                shutdown.api_failed(error)
             failure: Exception = error
         except (OSError, wire.ProtocolError) as error:
             if delay is None:
-                bootstrap._fatal(f"Runtime API connection failed: {error}")
+                shutdown.fatal(f"Runtime API connection failed: {error}")
             failure = error
             client.close()
-        from lambda_native.runtime import errors
+        from lambda_native.runtime import error_report
 
-        errors.log_warning(f"LAMBDA_RUNTIME Failed to get the next invoke: {failure}; retrying in {delay} s")
+        error_report.log_warning(
+            f"LAMBDA_RUNTIME Failed to get the next invoke: {failure}; retrying in {delay} s"
+        )
         time.sleep(delay)
     raise AssertionError("unreachable")
 
 
 def _serve_slot(make_client, function) -> None:
     """One slot: `/next` -> handler -> reply, forever, on a connection of its own."""
-    from lambda_native.runtime import bootstrap
+    from lambda_native.runtime import invoke
 
     client = make_client()
     while True:
         invocation = _next(client)
         _invoke.set((invocation.request_id, invocation.tenant_id, invocation.trace_id))
         try:
-            payload = bootstrap._invoke(client, function, invocation, tolerant=True)
+            payload = invoke.handle(client, function, invocation, tolerant=True)
         except BaseException as exc:  # SystemExit or KeyboardInterrupt from the handler: only its invoke
-            from lambda_native.runtime import errors
+            from lambda_native.runtime import error_report
 
-            failed = errors.failure(exc, invocation.request_id)
-            errors.log_failure(failed)
+            failed = error_report.failure(exc, invocation.request_id)
+            error_report.log_failure(failed)
             body, error_type, cause = failed.body(), failed.error_type, failed.xray_cause
             request_id, invocation_id = invocation.request_id, invocation.invocation_id
-            bootstrap._posted(
+            invoke.post(
                 lambda: client.post_error(request_id, body, error_type, cause, invocation_id),  # noqa: B023
                 request_id,
                 tolerant=True,
@@ -220,8 +220,6 @@ def _run_slots(make_client, function, slots: int, forked: bool = False) -> None:
 def _end_worker(signum, frame) -> None:
     """SIGTERM in a worker serving its slot on the main thread: the shutdown callbacks, then exit 0 (a
     `SystemExit` raised there would be taken for the handler's own)."""
-    from lambda_native.runtime import shutdown
-
     shutdown.run_callbacks()
     os._exit(0)
 
@@ -234,9 +232,7 @@ def _shares(slots: int, workers: int) -> list[int]:
 def _fork_worker(make_client, function, slots: int) -> int:
     pid = os.fork()
     if pid == 0:
-        from lambda_native.runtime import bootstrap
-
-        bootstrap.FATAL_STATUS = API_FAILED_STATUS
+        shutdown.FATAL_STATUS = API_FAILED_STATUS
         try:
             _run_slots(make_client, function, slots, forked=True)
         finally:
@@ -253,7 +249,7 @@ def _supervise(make_client, function, slots: int, workers: int) -> None:
     # What every invoke needs is loaded before the fork, so that the workers share it rather than each
     # loading a copy; then the collector is kept off the objects made so far, which it would otherwise
     # touch, and so copy, in every worker.
-    from lambda_native.runtime import codec, context, errors  # noqa: F401
+    from lambda_native.runtime import codec, context, error_report  # noqa: F401
 
     codec.loads(codec.dumps({"warm": [1.5, "up"]}))
     gc.freeze()

@@ -143,7 +143,7 @@ def _parse_header(text: str | None, name: str) -> dict | None:
         if isinstance(value, dict):
             return value
         message = f"Unable to parse {name} JSON: expected an object, got {type(value).__name__}"
-    from lambda_native.runtime.errors import Fault
+    from lambda_native.runtime.error_report import Fault
 
     raise Fault("Runtime.LambdaContextUnmarshalError", message)
 

@@ -170,7 +170,20 @@ def configure_logging() -> None:
     _logging_configured = True
     from lambda_native.runtime import loghandler
 
-    loghandler.install(config(), sink())
+    settings = config()
+    loghandler.install(
+        sink(),
+        json_format=settings.format == JSON,
+        level=settings.level,
+        text_frame_types=TEXT_FRAME_TYPES,
+        json_frame_types=JSON_FRAME_TYPES,
+        current=_current_invoke,
+    )
+
+
+def _current_invoke() -> CurrentInvoke:
+    """`current` as it is now (the concurrent slots replace it with their own)."""
+    return current
 
 
 class _LoggingImportHook:

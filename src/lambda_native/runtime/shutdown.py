@@ -1,4 +1,5 @@
-"""Graceful shutdown: on SIGTERM, run the callbacks the function registered, then exit 0.
+"""How the runtime ends: on SIGTERM, the callbacks the function registered, then exit 0 (graceful); when
+the Runtime API is gone or broken, at once (`fatal`, `api_failed`).
 
 Lambda sends SIGTERM before ending an environment when extensions are registered; the official Python
 client never lets a function react to it. Usage::
@@ -13,7 +14,14 @@ client never lets a function react to it. Usage::
 from __future__ import annotations
 
 import _signal
+import os
 import sys
+
+from lambda_native.runtime.client import RuntimeApiError
+
+FATAL_STATUS = 1
+"""What `fatal` exits with by default. A forked worker (Managed Instances) sets its own, by which its
+supervisor tells a broken Runtime API (the whole runtime must exit) from a worker's crash."""
 
 _callbacks: list = []
 
@@ -54,3 +62,21 @@ def _on_sigterm(signum, frame) -> None:
     _signal.signal(_signal.SIGTERM, _signal.SIG_IGN)
     run_callbacks()
     raise SystemExit(0)
+
+
+def fatal(message: str, code: int | None = None):
+    """Leave at once: the Runtime API is gone or broken, so nothing else can be reported."""
+    import contextlib
+
+    sys.stderr.write(f"lambda-native: {message}\n")
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(FATAL_STATUS if code is None else code)
+
+
+def api_failed(error: RuntimeApiError):
+    """Exit after an unexpected Runtime API status, saying why (500 means the sandbox is beyond repair)."""
+    if error.status == 500:
+        fatal(f"{error} (a non-recoverable state: the runtime must exit)")
+    fatal(str(error))

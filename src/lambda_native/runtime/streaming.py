@@ -124,7 +124,7 @@ class ResponseStream:
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogatepass")
         elif not isinstance(data, (bytes, bytearray, memoryview)):
-            from lambda_native.runtime.errors import Fault
+            from lambda_native.runtime.error_report import Fault
 
             raise Fault(
                 "Runtime.MarshalError",
@@ -185,7 +185,7 @@ def _chunks_of(result):
         return "async", result
     if hasattr(type(result), "__iter__"):
         return "sync", result
-    from lambda_native.runtime.errors import Fault
+    from lambda_native.runtime.error_report import Fault
 
     raise Fault(
         "Runtime.MarshalError",

@@ -19,14 +19,6 @@ class UsageError(ValueError):
     """A command-line option or one of the files it names is wrong; the message says which and why."""
 
 
-def split_command(argv: list[str]) -> tuple[list[str], list[str] | None]:
-    """Split `ARGS -- COMMAND...` into the options and the runtime command (None without `--`)."""
-    if "--" in argv:
-        at = argv.index("--")
-        return argv[:at], argv[at + 1 :]
-    return argv, None
-
-
 def add_function_arguments(parser: argparse.ArgumentParser) -> None:
     """The options describing the function (code, handler, limits, environment, logging)."""
     parser.add_argument(

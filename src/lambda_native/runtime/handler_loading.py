@@ -35,7 +35,7 @@ def prepare_sys_path() -> None:
 
 
 def _fault(error_type: str, message: str, stack_trace: list[str] | None = None):
-    from lambda_native.runtime.errors import Fault
+    from lambda_native.runtime.error_report import Fault
 
     return Fault(error_type, message, stack_trace)
 
@@ -60,8 +60,8 @@ def _import(modname: str):
 def load(name: str, built_handler: str | None = None):
     """Import `module.function` (also `pkg.mod.fn`, `dir/mod.fn`) and return the function.
 
-    Raises `errors.Fault` with the official type and message; when the bootstrap was built with a different
-    handler, the message says which one.
+    Raises `error_report.Fault` with the official type and message; when the bootstrap was built with a
+    different handler, the message says which one.
     """
     try:
         try:
@@ -76,7 +76,7 @@ def load(name: str, built_handler: str | None = None):
             raise _fault("Runtime.HandlerNotFound", message) from None
     except Exception as exc:
         if built_handler and name != built_handler:
-            from lambda_native.runtime.errors import Fault
+            from lambda_native.runtime.error_report import Fault
 
             if isinstance(exc, Fault) and exc.error_type in _NAMING_FAULTS:
                 exc.message += f" (this bootstrap was built with handler '{built_handler}')"

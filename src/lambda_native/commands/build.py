@@ -13,18 +13,21 @@ import platform
 import sys
 
 from lambda_native.builder.errors import BuildError
+from lambda_native.commands import command_line
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))))
 EXAMPLE = os.path.join(CHECKOUT, "examples", "hello")
+PROG = "lambda-native build"
+DESCRIPTION = (
+    "Compile a Lambda handler and the lambda-native runtime into one native `bootstrap` "
+    "(Nuitka standalone), packed as OUT/function.zip for the provided.al2023 runtime."
+)
+EPILOG = None
+RUNTIME_COMMAND = False
 
 
-def parser() -> argparse.ArgumentParser:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     """The command line."""
-    p = argparse.ArgumentParser(
-        prog="lambda-native build",
-        description="Compile a Lambda handler and the lambda-native runtime into one native `bootstrap` "
-        "(Nuitka standalone), packed as OUT/function.zip for the provided.al2023 runtime.",
-    )
     p.add_argument(
         "--handler",
         default="app.handler",
@@ -134,7 +137,6 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instead, build the C floor runtime (bootstrap.c) into OUT/c-floor/bootstrap with cc -O2",
     )
-    return p
 
 
 def megabytes(size: int) -> str:
@@ -232,9 +234,13 @@ def default_src(handler: str, requirements: str | None) -> str:
     return os.path.relpath(EXAMPLE)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str]) -> int:
+    """Entry point of `lambda-native build` and `python build.py`."""
+    return run(command_line(sys.modules[__name__], argv))
+
+
+def run(args: argparse.Namespace) -> int:
     """Run a build; 0 on success, 2 with a message on stderr for anything the user can fix."""
-    args = parser().parse_args(argv)
     try:
         if args.c_floor:
             from lambda_native.builder.cfloor import build_c_floor

@@ -11,34 +11,33 @@ import asyncio
 import signal
 import sys
 
-from lambda_native.emulator.options import (
+from lambda_native.commands import command_line
+from lambda_native.commands.function_options import (
     UsageError,
     add_function_arguments,
     function_settings,
     make_config,
     sandbox_settings,
-    split_command,
 )
 
+PROG = "lambda-native serve"
+DESCRIPTION = "Serve POST /2015-03-31/functions/function/invocations like the Runtime Interface Emulator."
+EPILOG = "A runtime command goes after --, e.g. `lambda-native serve -- python -m awslambdaric app.handler`."
+RUNTIME_COMMAND = True
 
-def server_parser(command: str, description: str, epilog: str) -> argparse.ArgumentParser:
+
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of a command serving the invoke API: the function's, and where to listen."""
-    parser = argparse.ArgumentParser(prog=f"lambda-native {command}", description=description, epilog=epilog)
     add_function_arguments(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument(
         "--port", type=int, default=8080, help="port to listen on (default 8080; 0 picks one)"
     )
-    return parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The `serve` command's options."""
-    parser = server_parser(
-        "serve",
-        "Serve POST /2015-03-31/functions/function/invocations like the Runtime Interface Emulator.",
-        "A runtime command goes after --, e.g. `lambda-native serve -- python -m awslambdaric app.handler`.",
-    )
+    add_server_arguments(parser)
     parser.add_argument(
         "--concurrency",
         type=int,
@@ -46,7 +45,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="warm environments serving invokes at once (1)",
     )
-    return parser
 
 
 def invoke_url(host: str, port: int) -> str:
@@ -62,11 +60,15 @@ def print_line(line: str) -> None:
 
 def main(argv: list[str]) -> int:
     """Entry point of `lambda-native serve`."""
-    from lambda_native.emulator.environment import Environment
-    from lambda_native.emulator.package import open_package
+    return run(command_line(sys.modules[__name__], argv))
 
-    options, command = split_command(argv)
-    args = build_parser().parse_args(options)
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until stopped; 2 for bad usage or code, 1 when the address cannot be listened on."""
+    from lambda_native.emulator.environment import Environment
+    from lambda_native.emulator.task_root import open_package
+
+    command = args.command
     environments = []
     try:
         if args.concurrency < 1:
@@ -135,7 +137,3 @@ def run_server(command: str, environments: list, host: str, port: int, ready, pr
         print(f"lambda-native {command}: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

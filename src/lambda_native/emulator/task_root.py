@@ -16,6 +16,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from lambda_native.emulator.qemu import EmulatorMissing, emulation_argv
+
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
 """Lambda's limit on a function's unzipped size (code and layers)."""
 
@@ -82,14 +84,12 @@ def open_package(source: str | os.PathLike | None, command: list[str] | None = N
     bootstrap = os.path.join(task_root, "bootstrap")
     if temp_dir is None:
         _check_bootstrap_file(bootstrap, os.fspath(source))
-    from lambda_native.emulator.qemu import emulation_argv
-
     try:
         emulated = emulation_argv(bootstrap)
-    except PackageError:
+    except EmulatorMissing as exc:
         if temp_dir:
             shutil.rmtree(temp_dir, ignore_errors=True)
-        raise
+        raise PackageError(str(exc)) from None
     if emulated:
         return Package(task_root, emulated[0], temp_dir, inherit_path=False, emulator=emulated[1])
     return Package(task_root, [bootstrap], temp_dir, inherit_path=False)

@@ -15,25 +15,22 @@ import sys
 
 import orjson
 
+from lambda_native.commands import command_line
+from lambda_native.commands.function_options import UsageError, add_function_arguments, function_settings
 from lambda_native.emulator.invocation import HTTP_INTEGRATION_TYPE, PreludeSplitter, decode_error_body
-from lambda_native.emulator.options import (
-    UsageError,
-    add_function_arguments,
-    function_settings,
-    split_command,
-)
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
+PROG = "lambda-native invoke"
+DESCRIPTION = "Run a Lambda function locally as Lambda would, and measure it."
+EPILOG = (
+    "A runtime command goes after --, e.g. `lambda-native invoke -- python -m awslambdaric "
+    "app.handler` (run in PATH if given, else here)."
+)
+RUNTIME_COMMAND = True
 
 
-def build_parser() -> argparse.ArgumentParser:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The `invoke` command's options."""
-    parser = argparse.ArgumentParser(
-        prog="lambda-native invoke",
-        description="Run a Lambda function locally as Lambda would, and measure it.",
-        epilog="A runtime command goes after --, e.g. `lambda-native invoke -- python -m awslambdaric "
-        "app.handler` (run in PATH if given, else here).",
-    )
     add_function_arguments(parser)
     parser.add_argument("-e", "--event", help="the event file (JSON); - reads stdin (default: stdin, or {})")
     parser.add_argument(
@@ -42,14 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cold", action="store_true", help="restart the runtime before every invoke")
     parser.add_argument("--client-context", metavar="JSON", help="client context for the function (JSON)")
     parser.add_argument("--url", help="send the invoke to a running `lambda-native serve` or RIE at this URL")
-    return parser
 
 
 def main(argv: list[str]) -> int:
     """Entry point of `lambda-native invoke`."""
-    options, command = split_command(argv)
-    parser = build_parser()
-    args = parser.parse_args(options)
+    return run(command_line(sys.modules[__name__], argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Invoke as `args` say; 0 when every invoke succeeded, 1 when one failed, 2 for bad usage or code."""
     try:
         if args.repeat < 1:
             raise UsageError("--repeat must be at least 1")
@@ -63,7 +61,7 @@ def main(argv: list[str]) -> int:
             headers["X-Amz-Client-Context"] = base64.b64encode(args.client_context.encode()).decode()
         if args.url:
             return invoke_url(args.url, event, headers, args.repeat)
-        return invoke_local(args, command, event, headers)
+        return invoke_local(args, args.command, event, headers)
     except (UsageError, ValueError) as exc:
         print(f"lambda-native invoke: {exc}", file=sys.stderr)
         return 2
@@ -231,7 +229,3 @@ def invoke_url(url: str, event: bytes, headers: dict, repeat: int) -> int:
             if reply.status != 200 or reply.headers.get("X-Amz-Function-Error"):
                 status = 1
     return status
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -16,12 +16,23 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import orjson
 
-if TYPE_CHECKING:
-    from lambda_native.emulator.measure import InvokeResult
+
+class EndedInvoke(Protocol):
+    """What the END and REPORT lines tell of an invoke (`measure.InvokeResult` has it)."""
+
+    request_id: str
+    report: str
+    status: str
+    error_type: str | None
+    duration_ms: float
+    memory_size_mb: int
+    max_memory_used_mb: int
+    init_duration_ms: float | None
+    emulator: str | None
 
 
 def billed_ms(duration_ms: float) -> int:
@@ -121,7 +132,7 @@ def platform_start(request_id: str, version: str, json_format: bool) -> str:
     return start_json(request_id, version) if json_format else start_line(request_id, version)
 
 
-def platform_end(result: InvokeResult, json_format: bool) -> list[str]:
+def platform_end(result: EndedInvoke, json_format: bool) -> list[str]:
     """What the platform logs as an invoke ends: END and REPORT, or their JSON records."""
     if not json_format:
         return [end_line(result.request_id), result.report]

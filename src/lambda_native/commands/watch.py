@@ -12,21 +12,26 @@ import argparse
 import os
 import sys
 
-from lambda_native.emulator.options import UsageError, function_settings, make_config, split_command
-from lambda_native.emulator.serve_cli import invoke_url, print_line, run_server, server_parser
+from lambda_native.commands import command_line
+from lambda_native.commands.function_options import UsageError, function_settings, make_config
+from lambda_native.commands.serve import add_server_arguments, invoke_url, print_line, run_server
 
 DEFAULT_HANDLER = "app.handler"  # as `lambda-native build`'s
+PROG = "lambda-native watch"
+DESCRIPTION = (
+    "Serve the function in a source folder like `lambda-native serve`; the invoke after a change runs "
+    "the new code."
+)
+EPILOG = (
+    "Another interpreted runtime goes after --, e.g. "
+    "`lambda-native watch my_fn -- python -m awslambdaric app.handler`."
+)
+RUNTIME_COMMAND = True
 
 
-def build_parser() -> argparse.ArgumentParser:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The `watch` command's options: `serve`'s, for a source folder, and the native build's."""
-    parser = server_parser(
-        "watch",
-        "Serve the function in a source folder like `lambda-native serve`; the invoke after a change runs "
-        "the new code.",
-        "Another interpreted runtime goes after --, e.g. "
-        "`lambda-native watch my_fn -- python -m awslambdaric app.handler`.",
-    )
+    add_server_arguments(parser)
     parser.add_argument(
         "--requirements",
         metavar="FILE",
@@ -43,17 +48,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.path.join(".build", "watch"),
         help="where installed requirements and native builds go (default .build/watch)",
     )
-    return parser
 
 
 def main(argv: list[str]) -> int:
     """Entry point of `lambda-native watch`."""
+    return run(command_line(sys.modules[__name__], argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve and watch until stopped; 2 for bad usage or code, 1 when the address cannot be listened on."""
     from lambda_native.emulator.environment import Environment
-    from lambda_native.emulator.package import open_package
+    from lambda_native.emulator.task_root import open_package
     from lambda_native.emulator.watch import WatchedFunction
 
-    options, command = split_command(argv)
-    args = build_parser().parse_args(options)
+    command = args.command
     try:
         settings = function_settings(args, command)
         src = settings["source"] or "."
