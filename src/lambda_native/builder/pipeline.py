@@ -14,15 +14,14 @@ from lambda_native.builder import (
 )
 from lambda_native.builder import (
     arm64,
-    botocore_loader,
     datafiles,
     distributions,
     glibc,
+    libraries,
     newer_host,
     nuitka,
     nuitka_patch,
     package,
-    package_config,
     precompile,
     reach,
     requirements,
@@ -52,6 +51,7 @@ class BuildOptions:
         "include_modules",
         "include_stdlib",
         "libraries",
+        "library_entries",
         "library_modes",
         "nuitka_options",
         "out",
@@ -84,6 +84,7 @@ class BuildOptions:
         sources: bool = True,
         libraries: str = "bytecode",
         library_modes: dict[str, str] | None = None,
+        library_entries: bool | None = None,
     ) -> None:
         self.handler = handler
         self.src = src
@@ -103,6 +104,8 @@ class BuildOptions:
         self.sources = sources  # ship the function's own .py files beside bootstrap, for tracebacks
         self.libraries = libraries  # how installed libraries ship: "bytecode" in the binary, or "compiled"
         self.library_modes = dict(library_modes or {})  # top-level package -> its own mode
+        # apply the libraries' entries (builder/libraries/); None: as LAMBDA_NATIVE_LIBRARY_ENTRIES says
+        self.library_entries = library_entries
 
 
 class BuildResult:
@@ -172,6 +175,8 @@ def preflight(options: BuildOptions):
             option = f"--library-mode {name}={mode}" if name else f"--libraries {mode}"
             raise BuildError(f"{option}: the mode is one of {', '.join(LIBRARY_MODES)}")
     spec = check_handler(options.handler, options.src)
+    if options.library_entries is None:
+        options.library_entries = libraries.switch()
     if options.target not in toolchain.TARGETS:
         raise BuildError(
             f"--target {options.target!r} is unknown: choose one of {', '.join(toolchain.TARGETS)}"
@@ -315,10 +320,10 @@ def cold_start_options(options: BuildOptions, spec, python_path: list[str], site
             print(f"note: generated code is compiled at run time as usual: {recorded.reason}", file=out)
     if extra:
         python_path.append(folder)
-    for note in package_config.notes(python_path):
+    for note in libraries.notes(python_path, options.library_entries):
         if not options.quiet:
             print(note, file=out)
-    config = package_config.write(folder, precompiled=bool(precompiled), python_path=python_path)
+    config = libraries.write(folder, bool(precompiled), python_path, options.library_entries)
     return [*extra, "--user-package-configuration-file=" + config], recorded
 
 
@@ -444,9 +449,8 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     elif python is not None:
         newer_host.finish(dist, arch, python, python_path, work)
     datafiles.copy_files(src, shipped, dist)
-    differs = botocore_loader.check_shipped(dist, python_path)
-    if differs is not None:
-        raise BuildError(f"the services botocore lists in the bootstrap would be wrong: {differs}")
+    for problem in libraries.check_shipped(dist, python_path, options.library_entries):
+        raise BuildError(problem)
     if options.sources:
         own = datafiles.own_sources(src, tuple(skip), precompile.installed_names(src))
         datafiles.copy_files(src, own, dist)
