@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from lambda_native.builder import libraries
-from lambda_native.builder.errors import BuildError
+from lambda_native.builder.build_error import BuildError
 from lambda_native.builder.source_changes import package_config
 from lambda_native.builder.source_changes.package_config import REGEX_COMPILER
 from lambda_native.builder.source_changes.records import Library

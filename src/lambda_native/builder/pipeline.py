@@ -10,29 +10,29 @@ import shutil
 import sys
 
 from lambda_native.builder import (
-    arch as arches,
-)
-from lambda_native.builder import (
-    arm64,
+    archive,
     datafiles,
     distributions,
-    glibc,
     libraries,
-    newer_host,
-    nuitka,
+    nuitka_command,
     nuitka_patch,
-    package,
     precompile,
     reach,
     requirements,
     startcheck,
     stdlib_trim,
+)
+from lambda_native.builder.build_error import BuildError
+from lambda_native.builder.handler_check import check_handler
+from lambda_native.builder.target import arch as arches
+from lambda_native.builder.target import (
+    arm64,
+    glibc,
+    newer_host,
     target_python,
     toolchain,
     zigcache,
 )
-from lambda_native.builder.errors import BuildError
-from lambda_native.builder.handler import check_handler
 from lambda_native.runtime import on_demand
 
 ZIP_NAME = "function.zip"
@@ -206,7 +206,7 @@ def compiler_setup(tools: toolchain.Toolchain, work: str, python_path: list[str]
     zig = "--zig" in tools.nuitka_options
     shim = zigcache.ccache_shim(tools.compiler, os.path.join(work, "zig-ccache"), work) if zig else None
     path_prefix = ([shim[0]] if shim else []) + tools.path_prefix
-    env = nuitka.nuitka_env(python_path, path_prefix, tools.env, zig=zig)
+    env = nuitka_command.nuitka_env(python_path, path_prefix, tools.env, zig=zig)
     for name, value in (shim[1] if shim else {}).items():
         env.setdefault(name, value)  # the user's own ccache settings win
     return env, tools.description + (" via ccache" if shim else "")
@@ -400,7 +400,7 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
 
     entry = os.path.join(work, "bootstrap.py")
     with open(entry, "w", encoding="utf-8") as f:
-        f.write(nuitka.entry_script(str(spec)))
+        f.write(nuitka_command.entry_script(str(spec)))
     dist = os.path.join(work, "bootstrap.dist")
     shutil.rmtree(dist, ignore_errors=True)
 
@@ -434,12 +434,12 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
             print(f"shipping {len(reached)} modules its libraries load by name or from C", file=out)
         for note in notes:
             print(f"note: {note}", file=out)
-    progress = nuitka.Progress(out, quiet=options.quiet)
-    command = nuitka.nuitka_command(
+    progress = nuitka_command.Progress(out, quiet=options.quiet)
+    command = nuitka_command.nuitka_command(
         entry, work, spec.module, runtime_modules(), extra + isolated_options + left_out
     )
     log_path = os.path.join(work, "nuitka.log")
-    nuitka.run_nuitka(command, env, work, log_path, progress)
+    nuitka_command.run_nuitka(command, env, work, log_path, progress)
     compile_seconds = progress.elapsed()
     if not os.path.isfile(os.path.join(dist, "bootstrap")):
         raise BuildError(f"Nuitka finished but {dist}/bootstrap is missing; see {work}/nuitka.log")
@@ -455,15 +455,15 @@ def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
         own = datafiles.own_sources(src, tuple(skip), precompile.installed_names(src))
         datafiles.copy_files(src, own, dist)
     floor = check_glibc(dist, target, advice)
-    unzipped = package.unzipped_tree_size(dist)  # what the zip written from `dist` unpacks to
-    package.check_size(dist, unzipped, package.UNZIPPED_LIMIT, "unzipped")
+    unzipped = archive.unzipped_tree_size(dist)  # what the zip written from `dist` unpacks to
+    archive.check_size(dist, unzipped, archive.UNZIPPED_LIMIT, "unzipped")
     zip_path = os.path.join(out_dir, ZIP_NAME)
     # Only a zip that fits Lambda and starts becomes function.zip; a failed one is removed.
     unchecked = os.path.join(out_dir, "function.unchecked.zip")
-    count = package.write_zip(dist, unchecked, str(spec))
+    count = archive.write_zip(dist, unchecked, str(spec))
     checked = None
     try:
-        package.check_size(dist, os.path.getsize(unchecked), package.ZIPPED_LIMIT, "zipped")
+        archive.check_size(dist, os.path.getsize(unchecked), archive.ZIPPED_LIMIT, "zipped")
         if options.check:
             if not options.quiet:
                 print("checking that it starts: its init under the emulator", file=out, flush=True)

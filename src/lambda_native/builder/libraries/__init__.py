@@ -14,7 +14,7 @@ import os
 import pkgutil
 from collections.abc import Mapping
 
-from lambda_native.builder.errors import BuildError
+from lambda_native.builder.build_error import BuildError
 from lambda_native.builder.source_changes import package_config
 from lambda_native.builder.source_changes.records import Library
 
