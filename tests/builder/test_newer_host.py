@@ -28,7 +28,7 @@ from lambda_native.builder.target import (
     toolchain,
 )
 from lambda_native.builder.target.arch import ARCHES
-from lambda_native.builder.pipeline import check_glibc
+from lambda_native.builder.target.steps import check_glibc
 from lambda_native.builder.target.toolchain import LIBPYTHON_ENV, TARGETS
 
 from .conftest import run_build
