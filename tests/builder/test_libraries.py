@@ -103,6 +103,12 @@ def test_a_switch_value_that_is_neither_on_nor_off_is_refused():
         libraries.switch({libraries.SWITCH: "no"})
 
 
+def test_a_configuration_without_entries_is_not_written(tmp_path):
+    # Nuitka refuses an empty package configuration file, so the build passes none.
+    assert libraries.write(str(tmp_path), False, (), enabled=False) is None
+    assert os.listdir(tmp_path) == []
+
+
 def test_with_the_switch_off_no_library_is_changed(tmp_path):
     with open(libraries.write(str(tmp_path), True, (), enabled=False), encoding="utf-8") as file:
         modules = {entry["module-name"] for entry in yaml.safe_load(file)}
@@ -126,9 +132,22 @@ def test_hello_builds_and_answers_with_every_library_entry_off(tmp_path):
     out = tmp_path / "out"
     done = run_build("--out", str(out), "--work-dir", str(tmp_path / "work"), "--no-check", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
-    config = tmp_path / "work" / "generated" / "lambda-native.nuitka-package.config.yml"
-    modules = {entry["module-name"] for entry in yaml.safe_load(config.read_text(encoding="utf-8"))}
-    assert not modules & {"pydantic.networks", "boto3.session", "botocore.loaders"}
+    # hello's imports generate no code to precompile, so with no library entry there is no configuration.
+    assert not (tmp_path / "work" / "generated" / "lambda-native.nuitka-package.config.yml").exists()
+    assert "--user-package-configuration-file" not in (tmp_path / "work" / "nuitka.log").read_text()
     with Function(str(out / "function.zip")) as fn:
         result = fn.invoke({"name": "Ada"})
     assert result.ok and result.json()["message"] == "Hello, Ada!"
+
+
+def test_a_lazy_package_that_can_no_longer_be_made_lazy_gets_a_note(tmp_path):
+    from lambda_native.builder.source_changes import lazy_exports
+
+    package = tmp_path / "shapes"
+    package.mkdir()
+    init = package / "__init__.py"
+    init.write_text("from shapes.alpha import Alpha\n", encoding="utf-8")
+    assert lazy_exports.notes([str(tmp_path)], ["shapes"]) == []
+    init.write_text("from shapes.alpha import Alpha\n\ndef __getattr__(name):\n    raise AttributeError\n")
+    (note,) = lazy_exports.notes([str(tmp_path)], ["shapes"])
+    assert note.startswith(f"note: {init} changed, so lambda-native leaves shapes as it is")

@@ -279,7 +279,8 @@ def cold_start_options(
         if not options.quiet:
             print(note, file=out)
     config = libraries.write(folder, bool(precompiled), python_path, library_entries)
-    return [*extra, "--user-package-configuration-file=" + config], recorded
+    configured = [] if config is None else ["--user-package-configuration-file=" + config]
+    return [*extra, *configured], recorded
 
 
 def library_options(options: BuildOptions, site: str | None, src: str) -> list[str]:

@@ -58,8 +58,9 @@ def entries(enabled: bool = True) -> tuple[Library, ...]:
 
 def write(
     folder: str, precompiled: bool, python_path: list[str] | tuple[str, ...] = (), enabled: bool = True
-) -> str:
-    """Write the build's package configuration into `folder` (package_config.write); its path."""
+) -> str | None:
+    """Write the build's package configuration into `folder` (package_config.write); its path, None when
+    it has no entry."""
     return package_config.write(folder, precompiled, python_path, entries(enabled))
 
 

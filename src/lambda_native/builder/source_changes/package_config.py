@@ -72,12 +72,12 @@ def _lazy_packages(libraries: Sequence[Library]) -> list[str]:
 
 def write(
     folder: str, precompiled: bool, python_path: list[str] | tuple[str, ...], libraries: Sequence[Library]
-) -> str:
+) -> str | None:
     """Write the configuration into `folder` (the precompiled entries only with a table, the entries
-    computed from installed files only as installed on `python_path`); its path."""
+    computed from installed files only as installed on `python_path`); its path, or None when it has no
+    entry (Nuitka refuses an empty configuration file)."""
     path_list = list(python_path)
-    parts = [HEADER]
-    parts += [
+    parts = [
         implicit_imports_entry(module, names)
         for module, names in _merged(libraries, "implicit_imports").items()
     ]
@@ -89,9 +89,12 @@ def write(
     parts.append(lazy_exports.config(path_list, _lazy_packages(libraries)))
     parts.append(lazy_imports.config(path_list, _merged(libraries, "lazy_imports")))
     parts += [hook.config(path_list) for library in libraries for hook in library.hooks]
+    entries = "".join(parts)
+    if not entries:
+        return None
     path = os.path.join(folder, FILE_NAME)
     with open(path, "w", encoding="utf-8") as file:
-        file.write("".join(parts))
+        file.write(HEADER + entries)
     return path
 
 
