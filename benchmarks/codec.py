@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     import orjson
 
     from benchmarks.workloads import json_event
-    from lambda_native.builder.toolchain import require_c_compiler
+    from lambda_native.builder.target.toolchain import require_c_compiler
     from lambda_native.runtime import codec
 
     event = json_event()

@@ -13,7 +13,7 @@ import boto3
 import orjson
 import pytest
 
-from lambda_native.builder import package
+from lambda_native.builder import archive as package
 
 REGION = "us-east-1"
 # An ELF header up to e_machine: 64-bit, little-endian, an executable for x86-64 (62) or AArch64 (183).

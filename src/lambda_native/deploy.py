@@ -16,8 +16,8 @@ import os
 import stat
 import zipfile
 
-from lambda_native.builder.arch import ARCHES, MACHINES
-from lambda_native.builder.package import UNZIPPED_LIMIT, ZIPPED_LIMIT, recorded_handler
+from lambda_native.builder.archive import UNZIPPED_LIMIT, ZIPPED_LIMIT, recorded_handler
+from lambda_native.builder.target.arch import ARCHES, MACHINES
 from lambda_native.emulator.qemu import ELF_HEADER_BYTES, header_cpu
 
 RUNTIME = "provided.al2023"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from lambda_native.builder.anti_bloat import anti_bloat_entry
+from lambda_native.builder.source_changes.anti_bloat import anti_bloat_entry
 
 
 def test_an_entry_reads_back_as_written_whatever_its_strings_hold():

@@ -15,11 +15,11 @@ import sys
 import orjson
 import pytest
 
-from lambda_native.builder import glibc
-from lambda_native.builder.arch import ARCHES
-from lambda_native.builder.elf import read_elf
-from lambda_native.builder.glibc import elf_files
-from lambda_native.builder.target_dist import check_machine
+from lambda_native.builder.target import glibc
+from lambda_native.builder.target.arch import ARCHES
+from lambda_native.builder.target.elf import read_elf
+from lambda_native.builder.target.glibc import elf_files
+from lambda_native.builder.target.target_dist import check_machine
 from lambda_native.emulator.task_root import extract_zip
 
 from .conftest import ROOT

@@ -14,7 +14,8 @@ import botocore.loaders
 import pytest
 import yaml
 
-from lambda_native.builder import botocore_loader, package_config
+from lambda_native.builder import libraries as package_config
+from lambda_native.builder.libraries import botocore as botocore_loader
 
 # The folder botocore and boto3 are installed in (moto, which the examples' tests use, needs both).
 SITE = os.path.dirname(os.path.dirname(botocore.__file__))

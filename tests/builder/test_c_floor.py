@@ -11,8 +11,9 @@ import zipfile
 
 import pytest
 
-from lambda_native.builder import cfloor, glibc
-from lambda_native.builder.toolchain import find_c_compiler
+from lambda_native.builder import cfloor
+from lambda_native.builder.target import glibc
+from lambda_native.builder.target.toolchain import find_c_compiler
 from lambda_native.emulator import Function
 
 from .conftest import run_build

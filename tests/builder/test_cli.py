@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from lambda_native.builder.errors import BuildError
-from lambda_native.builder.handler import check_handler
-from lambda_native.builder.nuitka import Progress, run_nuitka
+from lambda_native.builder.build_error import BuildError
+from lambda_native.builder.handler_check import check_handler
+from lambda_native.builder.nuitka_command import Progress, run_nuitka
 
 from .conftest import ROOT, run_build
 
@@ -242,9 +242,9 @@ def test_repeated_warnings_are_shown_once_then_counted(capsys):
 
 def build_result(tmp_path, **changes):
     """A BuildResult as a zig build of app.handler for al2023 would give, with `changes` applied."""
-    from lambda_native.builder.arch import ARCHES
     from lambda_native.builder.pipeline import BuildResult
-    from lambda_native.builder.toolchain import TARGETS
+    from lambda_native.builder.target.arch import ARCHES
+    from lambda_native.builder.target.toolchain import TARGETS
 
     fields = dict(
         arch=ARCHES["x86_64"], checked=None, compile_seconds=12.0, data_files=[], file_count=3,

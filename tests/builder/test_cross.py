@@ -13,10 +13,10 @@ import tarfile
 
 import pytest
 
-from lambda_native.builder import cpython_source, debian, target_dist
-from lambda_native.builder.arch import ARCHES
-from lambda_native.builder.errors import BuildError
-from lambda_native.builder.toolchain import find_zig
+from lambda_native.builder.build_error import BuildError
+from lambda_native.builder.target import cpython_source, debian, target_dist
+from lambda_native.builder.target.arch import ARCHES
+from lambda_native.builder.target.toolchain import find_zig
 
 from .conftest import run_build
 
@@ -272,8 +272,8 @@ def test_a_bootstrap_asking_for_another_loader_is_refused(tmp_path):
 
 
 def test_an_arm64_host_builds_arm64_natively_with_zig_for_aarch64(monkeypatch):
-    from lambda_native.builder import arch, toolchain
-    from lambda_native.builder.toolchain import TARGETS, choose_toolchain
+    from lambda_native.builder.target import arch, toolchain
+    from lambda_native.builder.target.toolchain import TARGETS, choose_toolchain
 
     monkeypatch.setattr(arch.platform, "machine", lambda: "aarch64")
     assert arch.host_arch() is ARM64
@@ -283,8 +283,8 @@ def test_an_arm64_host_builds_arm64_natively_with_zig_for_aarch64(monkeypatch):
 
 
 def test_an_arm64_host_cannot_build_x86_64_and_says_where_to(monkeypatch, tmp_path):
-    from lambda_native.builder import arch
     from lambda_native.builder.pipeline import BuildOptions, preflight
+    from lambda_native.builder.target import arch
 
     monkeypatch.setattr(arch.platform, "machine", lambda: "aarch64")
     src = tmp_path / "fn"
@@ -296,7 +296,7 @@ def test_an_arm64_host_cannot_build_x86_64_and_says_where_to(monkeypatch, tmp_pa
 
 
 def test_an_unknown_host_cpu_is_named(monkeypatch):
-    from lambda_native.builder import arch
+    from lambda_native.builder.target import arch
 
     monkeypatch.setattr(arch.platform, "machine", lambda: "riscv64")
     with pytest.raises(BuildError, match=r"x86_64 or arm64 Linux hosts only \(this one is riscv64\)"):

@@ -23,7 +23,7 @@ import zipfile
 import orjson
 import pytest
 
-from lambda_native.builder import glibc
+from lambda_native.builder.target import glibc
 from lambda_native.emulator import Function
 
 from .conftest import ROOT

@@ -8,10 +8,10 @@ import subprocess
 
 import pytest
 
-from lambda_native.builder import glibc
-from lambda_native.builder.errors import BuildError
-from lambda_native.builder.pipeline import check_glibc
-from lambda_native.builder.toolchain import TARGETS, find_c_compiler
+from lambda_native.builder.build_error import BuildError
+from lambda_native.builder.target import glibc
+from lambda_native.builder.target.steps import check_glibc
+from lambda_native.builder.target.toolchain import TARGETS, find_c_compiler
 
 # arc4random arrived in glibc 2.36: a program calling it cannot start on al2023 (2.34).
 TOO_NEW = "#include <stdlib.h>\nint main(void) { return (int)(arc4random() & 1); }\n"

@@ -9,7 +9,8 @@ import sys
 
 import yaml
 
-from lambda_native.builder import lazy_exports
+from lambda_native.builder import libraries
+from lambda_native.builder.source_changes import lazy_exports
 
 INIT = '''"""A package that re-exports its submodules' names."""
 
@@ -111,4 +112,7 @@ def test_imports_from_elsewhere_stay_and_nothing_to_defer_means_no_change():
 
 
 def test_packages_not_installed_give_no_configuration(tmp_path):
-    assert lazy_exports.config([str(tmp_path)]) == ""
+    assert (
+        lazy_exports.config([str(tmp_path)], [p for lib in libraries.registered() for p in lib.lazy_exports])
+        == ""
+    )

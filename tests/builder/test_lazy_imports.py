@@ -14,9 +14,14 @@ import botocore
 import pytest
 import yaml
 
-from lambda_native.builder import lazy_imports, package_config
+from lambda_native.builder import libraries as package_config
+from lambda_native.builder.source_changes import lazy_imports
 
 SITE = os.path.dirname(os.path.dirname(botocore.__file__))
+# What the library entries make lazy (builder/libraries/).
+LAZY_IMPORTS = {
+    module: names for library in package_config.registered() for module, names in library.lazy_imports.items()
+}
 
 HEAVY = "LOADED.append(__name__)\nclass Thing:\n    pass\ndef make():\n    return Thing()\n"
 
@@ -123,10 +128,10 @@ def test_relative_imports_are_resolved_from_the_module_or_the_package_it_initial
 
 
 def test_the_installed_libraries_get_every_change_and_no_note(tmp_path):
-    assert lazy_imports.notes([SITE]) == []
+    assert lazy_imports.notes([SITE], LAZY_IMPORTS) == []
     with open(package_config.write(str(tmp_path), False, [SITE]), encoding="utf-8") as file:
         config = {entry["module-name"]: entry for entry in yaml.safe_load(file)}
-    for module, imported in lazy_imports.LAZY_IMPORTS.items():
+    for module, imported in LAZY_IMPORTS.items():
         assert config[module]["implicit-imports"] == [{"depends": list(imported)}]
 
 
@@ -135,8 +140,8 @@ def test_a_library_that_changed_is_left_alone_with_a_note(tmp_path):
     (tmp_path / "s3transfer" / "compat.py").write_text(
         "from multiprocessing import managers\n", encoding="utf-8"
     )
-    assert lazy_imports.config([str(tmp_path)]) == ""
-    (note,) = lazy_imports.notes([str(tmp_path)])
+    assert lazy_imports.config([str(tmp_path)], LAZY_IMPORTS) == ""
+    (note,) = lazy_imports.notes([str(tmp_path)], LAZY_IMPORTS)
     assert "s3transfer/compat.py changed" in note and "multiprocessing.managers on every cold start" in note
 
 
@@ -207,6 +212,6 @@ def test_boto3_makes_the_same_clients_and_docstrings_without_loading_its_documen
     assert after["docs"] == before["docs"]
     assert "Adds an object to a bucket" in after["docs"][0]
     assert after["manager"] == before["manager"] == "multiprocessing.managers"
-    deferred = [name for names in lazy_imports.LAZY_IMPORTS.values() for name in names]
+    deferred = [name for names in LAZY_IMPORTS.values() for name in names]
     assert set(deferred) <= set(before["loaded"])
     assert not set(deferred) & set(after["loaded"])

@@ -11,9 +11,10 @@ import zipfile
 import orjson
 import pytest
 
-from lambda_native.builder import glibc, package
-from lambda_native.builder.arch import ARCHES
-from lambda_native.builder.target_dist import check_machine
+from lambda_native.builder import archive as package
+from lambda_native.builder.target import glibc
+from lambda_native.builder.target.arch import ARCHES
+from lambda_native.builder.target.target_dist import check_machine
 from lambda_native.emulator import Function
 
 pytestmark = pytest.mark.native

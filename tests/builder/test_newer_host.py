@@ -17,7 +17,8 @@ import sys
 import orjson
 import pytest
 
-from lambda_native.builder import (
+from lambda_native.builder.build_error import BuildError
+from lambda_native.builder.target import (
     cpython_source,
     debian,
     glibc,
@@ -26,10 +27,9 @@ from lambda_native.builder import (
     target_python,
     toolchain,
 )
-from lambda_native.builder.arch import ARCHES
-from lambda_native.builder.errors import BuildError
-from lambda_native.builder.pipeline import check_glibc
-from lambda_native.builder.toolchain import LIBPYTHON_ENV, TARGETS
+from lambda_native.builder.target.arch import ARCHES
+from lambda_native.builder.target.steps import check_glibc
+from lambda_native.builder.target.toolchain import LIBPYTHON_ENV, TARGETS
 
 from .conftest import run_build
 from .test_arm64 import invoke, unpacked

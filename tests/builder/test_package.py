@@ -9,8 +9,9 @@ import zipfile
 
 import pytest
 
-from lambda_native.builder import datafiles, package
-from lambda_native.builder.errors import BuildError
+from lambda_native.builder import archive as package
+from lambda_native.builder import datafiles
+from lambda_native.builder.build_error import BuildError
 
 
 def make_dist(root, elf_source: str) -> None:

@@ -10,7 +10,9 @@ import sys
 import pytest
 import yaml
 
-from lambda_native.builder import package_config
+from lambda_native.builder import libraries as package_config
+from lambda_native.builder.libraries import anyio, boto3
+from lambda_native.builder.source_changes.package_config import REGEX_COMPILER
 
 
 def entries(path: str) -> dict[str, dict]:
@@ -31,13 +33,13 @@ def test_modules_boto3_imports_by_dotted_name_are_compiled_in(tmp_path):
 
 def test_every_module_named_by_name_exists_in_the_installed_library():
     # boto3 is installed for the examples' tests (moto depends on it): a rename upstream fails here.
-    for module, depends in package_config.BY_NAME.items():
+    for module, depends in boto3.LIBRARY.implicit_imports.items():
         assert importlib.util.find_spec(module) is not None, module
         for name in depends:
             assert importlib.util.find_spec(name) is not None, name
     source = importlib.util.find_spec("boto3.session").loader.get_source("boto3.session")
     named = set(re.findall(r"lazy_call\(\s*'([\w.]+)\.\w+'", source))
-    assert named == set(package_config.BY_NAME["boto3.session"])
+    assert named == set(boto3.LIBRARY.implicit_imports["boto3.session"])
 
 
 def test_with_a_table_the_stdlib_generators_get_the_precompiled_lookups(tmp_path):
@@ -45,7 +47,7 @@ def test_with_a_table_the_stdlib_generators_get_the_precompiled_lookups(tmp_path
     assert set(config) == {
         "dataclasses",
         "typing",
-        package_config.REGEX_COMPILER,
+        REGEX_COMPILER,
         "pydantic.plugin._loader",
         "pydantic.networks",
         "urllib3.http2",
@@ -58,7 +60,7 @@ def test_with_a_table_the_stdlib_generators_get_the_precompiled_lookups(tmp_path
     assert config["typing"]["append_plain"] == (
         "from lambda_native.runtime.precompiled import compile_precompiled as compile\n"
     )
-    assert config[package_config.REGEX_COMPILER]["append_plain"] == (
+    assert config[REGEX_COMPILER]["append_plain"] == (
         "from lambda_native.runtime.precompiled import regex_compiler as _lambda_native_regex_compiler\n"
         "compile = _lambda_native_regex_compiler(compile)\n"
     )
@@ -169,11 +171,11 @@ def test_anyios_lazy_importer_reads_the_sources_it_needs_from_a_table(tmp_path):
     library(tmp_path, "anyio/__init__.py", init)
     library(tmp_path, "anyio/abc/__init__.py", init)
     library(tmp_path, "anyio/_core/_tasks.py", "import math\n")
-    library(tmp_path, "anyio/_lazyimport.py", "def f(module):\n" + package_config.ANYIO_GETSOURCE)
+    library(tmp_path, "anyio/_lazyimport.py", "def f(module):\n" + anyio.GETSOURCE)
     config = entries(package_config.write(str(tmp_path), False, [str(tmp_path / "src"), str(tmp_path)]))
     change = config["anyio._lazyimport"]
     ((old, new),) = change["replacements_plain"].items()
-    assert old == package_config.ANYIO_GETSOURCE
+    assert old == anyio.GETSOURCE
     namespace = {}
     exec(change["append_plain"], namespace)
     assert namespace["_lambda_native_sources"] == {"anyio": init, "anyio.abc": init}

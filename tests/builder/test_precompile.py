@@ -10,7 +10,8 @@ import textwrap
 
 import pytest
 
-from lambda_native.builder import precompile, probe
+from lambda_native.builder import import_probe_runner as probe
+from lambda_native.builder import precompile
 from lambda_native.runtime.on_demand import CODES_MODULE
 
 

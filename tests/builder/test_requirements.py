@@ -11,9 +11,9 @@ import zipfile
 
 import pytest
 
-from lambda_native.builder.errors import BuildError
-from lambda_native.builder.glibc import host_glibc
+from lambda_native.builder.build_error import BuildError
 from lambda_native.builder.requirements import install_requirements, top_level_packages
+from lambda_native.builder.target.glibc import host_glibc
 
 
 def make_wheel(folder, version: str = "1.0", tag: str = "py3-none-any") -> str:

@@ -13,7 +13,7 @@ import zipfile
 import pytest
 
 from lambda_native.builder import startcheck
-from lambda_native.builder.errors import BuildError
+from lambda_native.builder.build_error import BuildError
 from lambda_native.emulator import Function
 
 from .conftest import run_build

@@ -97,7 +97,7 @@ def test_a_package_follows_its_own_modules_even_when_others_may_not(tmp_path):
 
 
 def test_asyncio_ships_only_when_a_handler_can_be_async(tmp_path):
-    from lambda_native.builder.handler import HandlerSpec
+    from lambda_native.builder.handler_check import HandlerSpec
     from lambda_native.builder.pipeline import BuildOptions, stdlib_options
 
     (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n", encoding="utf-8")

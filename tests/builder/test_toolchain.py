@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from lambda_native.builder import glibc
-from lambda_native.builder.toolchain import TARGETS, choose_toolchain, find_c_compiler
+from lambda_native.builder.target import glibc
+from lambda_native.builder.target.toolchain import TARGETS, choose_toolchain, find_c_compiler
 
 from .conftest import ROOT
 
@@ -27,7 +27,7 @@ def test_a_host_newer_than_the_target_builds_with_zig_pinned_to_its_glibc():
 
 
 def test_the_host_compiler_also_drops_unreached_code(monkeypatch):
-    from lambda_native.builder import toolchain
+    from lambda_native.builder.target import toolchain
 
     monkeypatch.setattr(toolchain, "host_glibc", lambda: (2, 34))
     tools = choose_toolchain(TARGETS["al2023"])
@@ -43,7 +43,10 @@ def test_no_compiler_on_an_empty_path(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(not os.path.exists(SYSTEM_PYTHON), reason="no system Python")
 def test_debian_multiarch_headers_are_searched_after_zigs_own():
-    script = "from lambda_native.builder.toolchain import multiarch_flags as f; print(' '.join(sum(f(), [])))"
+    script = (
+        "from lambda_native.builder.target.toolchain import multiarch_flags as f; "
+        "print(' '.join(sum(f(), [])))"
+    )
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
     probe = subprocess.run(
         [

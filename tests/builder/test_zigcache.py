@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from lambda_native.builder.toolchain import find_zig
-from lambda_native.builder.zigcache import ccache_shim
+from lambda_native.builder.target.toolchain import find_zig
+from lambda_native.builder.target.zigcache import ccache_shim
 
 ZIG = find_zig()
 pytestmark = pytest.mark.skipif(

@@ -3,7 +3,7 @@ natively, against real servers on 127.0.0.1 for those that call one. Native buil
 the background from the first native test on, each once per session, in work folders kept between
 sessions (a rebuild reuses its installed requirements and ccache). They are made with Debian's python3, as
 on a fresh Debian machine: its exact source is reachable, so the standard library ships built for al2023's
-glibc (builder/newer_host.py); pyenv's Pythons here have none, and pandas' cmath would fail the glibc
+glibc (builder/target/newer_host.py); pyenv's Pythons here have none, and pandas' cmath would fail the glibc
 check, as the build then says."""
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ needs_qemu = pytest.mark.skipif(
 
 
 def zig() -> str:
-    from lambda_native.builder.toolchain import find_zig
+    from lambda_native.builder.target.toolchain import find_zig
 
     found = find_zig()
     if found is None:

@@ -15,7 +15,7 @@ from types import ModuleType
 import pytest
 
 from benchmarks.codec import build_exactness
-from lambda_native.builder.toolchain import find_c_compiler
+from lambda_native.builder.target.toolchain import find_c_compiler
 
 
 @functools.cache

@@ -9,8 +9,8 @@ import os
 import shlex
 import subprocess
 
-from lambda_native.builder.errors import BuildError
-from lambda_native.builder.toolchain import require_c_compiler
+from lambda_native.builder.build_error import BuildError
+from lambda_native.builder.target.toolchain import require_c_compiler
 
 SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap.c")
 CFLAGS = ("-O2", "-Wall", "-Wextra")

@@ -13,7 +13,7 @@ import fnmatch
 import os
 import shutil
 
-from lambda_native.builder.errors import BuildError
+from lambda_native.builder.build_error import BuildError
 
 # Compiled into the executable instead of shipped.
 SOURCE_PATTERNS = ("*.py", "*.pyc", "*.pyi", "*.pyo")

@@ -1,6 +1,8 @@
 """One build from start to zip: check everything, compile with Nuitka, ship data files, check glibc, pack.
 
-Every check that can fail fast runs before Nuitka; the glibc check runs after it on the real output.
+Every check that can fail fast runs before Nuitka (`preflight`); the glibc check runs after it on the
+real output. `build` runs the steps in order: preflight, the target's toolchain (target/steps.py), the
+function's inputs, the Nuitka options, the compile, the standalone folder finished, the zip.
 """
 
 from __future__ import annotations
@@ -8,129 +10,129 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lambda_native.builder import (
-    arch as arches,
-)
-from lambda_native.builder import (
-    arm64,
-    botocore_loader,
+    archive,
     datafiles,
     distributions,
-    glibc,
-    newer_host,
-    nuitka,
+    libraries,
+    nuitka_command,
     nuitka_patch,
-    package,
-    package_config,
     precompile,
     reach,
     requirements,
     startcheck,
     stdlib_trim,
-    target_python,
-    toolchain,
-    zigcache,
 )
-from lambda_native.builder.errors import BuildError
-from lambda_native.builder.handler import check_handler
+from lambda_native.builder.build_error import BuildError
+from lambda_native.builder.handler_check import HandlerSpec, check_handler
+from lambda_native.builder.import_probe_runner import ProbeResult
+from lambda_native.builder.target import steps
+from lambda_native.builder.target.arch import Arch
+from lambda_native.builder.target.toolchain import Target
 from lambda_native.runtime import on_demand
 
 ZIP_NAME = "function.zip"
 RUNTIME_MODULE = "lambda_native.runtime.loop"
+LIBRARY_MODES = ("bytecode", "compiled")
 
 
+@dataclass
 class BuildOptions:
     """What the user asked for (paths as given)."""
 
-    __slots__ = (
-        "arch",
-        "check",
-        "check_event",
-        "full_stdlib",
-        "handler",
-        "include_modules",
-        "include_stdlib",
-        "libraries",
-        "library_modes",
-        "nuitka_options",
-        "out",
-        "precompile",
-        "quiet",
-        "requirements",
-        "sources",
-        "src",
-        "target",
-        "work",
-    )
-
-    def __init__(
-        self,
-        handler: str,
-        src: str,
-        out: str,
-        work: str,
-        target: str = "al2023",
-        requirements: str | None = None,
-        quiet: bool = False,
-        nuitka_options: list[str] | None = None,
-        include_stdlib: list[str] | None = None,
-        full_stdlib: bool = False,
-        precompile: bool = True,
-        arch: str | None = None,
-        include_modules: list[str] | None = None,
-        check: bool = True,
-        check_event: str | None = None,
-        sources: bool = True,
-        libraries: str = "bytecode",
-        library_modes: dict[str, str] | None = None,
-    ) -> None:
-        self.handler = handler
-        self.src = src
-        self.out = out
-        self.work = work
-        self.target = target
-        self.requirements = requirements
-        self.quiet = quiet
-        self.nuitka_options = list(nuitka_options or [])  # passed to Nuitka after ours
-        self.include_stdlib = list(include_stdlib or [])  # stdlib modules shipped though no import names them
-        self.full_stdlib = full_stdlib  # ship the whole standard library, as plain Nuitka does
-        self.precompile = precompile  # compile in the code the libraries generate on import (precompile)
-        self.arch = arch  # Lambda's name, x86_64 or arm64 (None: this machine's); see arch and arm64
-        self.include_modules = list(include_modules or [])  # compiled in (or kept) though imported by name
-        self.check = check  # start the built bootstrap and check that its handler loads (startcheck)
-        self.check_event = check_event  # and invoke it once with this event file
-        self.sources = sources  # ship the function's own .py files beside bootstrap, for tracebacks
-        self.libraries = libraries  # how installed libraries ship: "bytecode" in the binary, or "compiled"
-        self.library_modes = dict(library_modes or {})  # top-level package -> its own mode
+    handler: str
+    src: str
+    out: str
+    work: str
+    target: str = "al2023"
+    requirements: str | None = None
+    quiet: bool = False
+    nuitka_options: list[str] = field(default_factory=list)  # passed to Nuitka after ours
+    include_stdlib: list[str] = field(
+        default_factory=list
+    )  # stdlib modules shipped though no import names them
+    full_stdlib: bool = False  # ship the whole standard library, as plain Nuitka does
+    precompile: bool = True  # compile in the code the libraries generate on import (precompile)
+    arch: str | None = None  # Lambda's name, x86_64 or arm64 (None: this machine's); see target/
+    include_modules: list[str] = field(default_factory=list)  # compiled in (or kept) though imported by name
+    check: bool = True  # start the built bootstrap and check that its handler loads (startcheck)
+    check_event: str | None = None  # and invoke it once with this event file
+    sources: bool = True  # ship the function's own .py files beside bootstrap, for tracebacks
+    libraries: str = "bytecode"  # how installed libraries ship: "bytecode" in the binary, or "compiled"
+    library_modes: dict[str, str] = field(default_factory=dict)  # top-level package -> its own mode
+    # apply the libraries' entries (builder/libraries/); None: as LAMBDA_NATIVE_LIBRARY_ENTRIES says
+    library_entries: bool | None = None
 
 
+@dataclass(frozen=True)
 class BuildResult:
     """What a build made, for the summary and for tests."""
 
-    __slots__ = (
-        "arch",
-        "checked",
-        "compile_seconds",
-        "data_files",
-        "file_count",
-        "glibc_floor",
-        "handler",
-        "inspect_deferred",
-        "log_path",
-        "precompiled",
-        "stdlib_from",
-        "stdlib_left_out",
-        "target",
-        "toolchain",
-        "unzipped_bytes",
-        "zip_path",
-        "zipped_bytes",
-    )
+    arch: Arch
+    checked: startcheck.CheckResult | None  # None with --no-check
+    compile_seconds: float
+    data_files: list[str]
+    file_count: int
+    glibc_floor: tuple[int, ...] | None
+    handler: str
+    inspect_deferred: bool  # built with the patched Nuitka (nuitka_patch)
+    log_path: str | None
+    precompiled: int  # code objects and regular expressions compiled at build time
+    stdlib_from: str
+    stdlib_left_out: int
+    target: Target
+    toolchain: str
+    unzipped_bytes: int
+    zip_path: str
+    zipped_bytes: int
 
-    def __init__(self, **fields) -> None:
-        for name, value in fields.items():
-            setattr(self, name, value)
+
+class Preflight(NamedTuple):
+    """What the checks before compiling found: the handler, the target chosen, the folder holding the
+    runtime, and whether the library entries apply."""
+
+    spec: HandlerSpec
+    choice: steps.Choice
+    runtime_root: str
+    library_entries: bool
+
+
+class Folders(NamedTuple):
+    """The absolute folders of a build: the function's, the work folder, where the zip goes, and the
+    standalone folder Nuitka makes."""
+
+    src: str
+    work: str
+    out: str
+    dist: str
+
+
+class Inputs(NamedTuple):
+    """What the build compiles from: the Python path Nuitka imports from, the function's own folders on
+    it (its folder and its installed requirements), the requirements' folder (None without), the data
+    files shipped beside bootstrap, the folders never shipped as data, and the Nuitka options they ask."""
+
+    python_path: list[str]
+    function_folders: list[str]
+    site: str | None
+    data_files: list[str]
+    skip: tuple[str, ...]
+    nuitka_options: list[str]
+
+
+class Compiled(NamedTuple):
+    """A finished compile: Nuitka's log, the seconds it took, the compiler's description, whether the
+    patched Nuitka was used, the stdlib modules left out and what import probing recorded."""
+
+    log_path: str
+    seconds: float
+    toolchain: str
+    inspect_deferred: bool
+    stdlib_left_out: int
+    recorded: ProbeResult | None
 
 
 def package_root() -> str:
@@ -148,63 +150,13 @@ def check_runtime(root: str) -> None:
         )
 
 
-def check_glibc(root: str, target: toolchain.Target, advice: str | None = None) -> tuple[int, ...] | None:
-    """The tree's glibc floor; BuildError naming each file and symbol that needs more than the target has,
-    followed by `advice` when there is some."""
-    needs = glibc.scan_tree(root)
-    over = glibc.too_new(needs, target.glibc)
-    if over:
-        lines = "\n".join(f"  {os.path.relpath(need.path, root)}: {need.describe()}" for need in over)
-        raise BuildError(
-            f"the build needs a newer glibc than {target.name} has ({glibc.format_version(target.glibc)}), "
-            f"so it would not start on {target.runtime}:\n{lines}" + (f"\n{advice}" if advice else "")
-        )
-    return glibc.floor_of(needs)
-
-
-def preflight(options: BuildOptions):
-    """Every check that needs no compiling: (handler spec, target, toolchain, runtime root) or BuildError.
-    An arm64 build's toolchain is None here: it needs the cross-built CPython (arm64.prepare)."""
-    if options.requirements is not None and not os.path.isfile(options.requirements):
-        raise BuildError(f"--requirements {options.requirements}: no such file")
-    for name, mode in [("", options.libraries), *options.library_modes.items()]:
-        if mode not in LIBRARY_MODES:
-            option = f"--library-mode {name}={mode}" if name else f"--libraries {mode}"
-            raise BuildError(f"{option}: the mode is one of {', '.join(LIBRARY_MODES)}")
-    spec = check_handler(options.handler, options.src)
-    if options.target not in toolchain.TARGETS:
-        raise BuildError(
-            f"--target {options.target!r} is unknown: choose one of {', '.join(toolchain.TARGETS)}"
-        )
-    target = toolchain.TARGETS[options.target]
-    host = arches.host_arch()
-    arch = arches.check_arch(options.arch or host.lambda_name)
-    toolchain.require_build_tools()
-    if arch is host:
-        tools = toolchain.choose_toolchain(target, arch.triple_cpu)
-    elif arch.lambda_name == "arm64":
-        arm64.check_target(target)
-        toolchain.require_zig("arm64 builds cross-compile with zig")
-        tools = None
-    else:
-        raise BuildError(
-            f"--arch {arch.lambda_name} cannot be built on this {host.lambda_name} machine: build on an "
-            f"{arch.lambda_name} machine, or in Docker with --platform linux/amd64"
-        )
-    runtime_root = package_root()
-    check_runtime(runtime_root)
-    return spec, target, tools, runtime_root
-
-
-def compiler_setup(tools: toolchain.Toolchain, work: str, python_path: list[str]) -> tuple[dict, str]:
+def compiler_setup(prepared: steps.Prepared, work: str, python_path: list[str]) -> tuple[dict, str]:
     """Nuitka's environment (ccache in front of zig when there is ccache) and the compiler's description."""
-    zig = "--zig" in tools.nuitka_options
-    shim = zigcache.ccache_shim(tools.compiler, os.path.join(work, "zig-ccache"), work) if zig else None
-    path_prefix = ([shim[0]] if shim else []) + tools.path_prefix
-    env = nuitka.nuitka_env(python_path, path_prefix, tools.env, zig=zig)
-    for name, value in (shim[1] if shim else {}).items():
+    compiler = steps.compiler(prepared, work)
+    env = nuitka_command.nuitka_env(python_path, compiler.path_prefix, compiler.env, zig=compiler.zig)
+    for name, value in compiler.defaults.items():
         env.setdefault(name, value)  # the user's own ccache settings win
-    return env, tools.description + (" via ccache" if shim else "")
+    return env, compiler.description
 
 
 # A runtime module the function reaches only through its handler's shape: asyncio (and with it ssl,
@@ -293,8 +245,16 @@ def deferred_inspect_nuitka(work: str, out, quiet: bool) -> str | None:
     return result.path
 
 
-def cold_start_options(options: BuildOptions, spec, python_path: list[str], site: str | None, out):
-    """Nuitka options for the source changes that shorten cold starts (package_config), with the table of
+def cold_start_options(
+    options: BuildOptions,
+    spec: HandlerSpec,
+    python_path: list[str],
+    site: str | None,
+    out,
+    library_entries: bool = True,
+) -> tuple[list[str], ProbeResult | None]:
+    """Nuitka options for the source changes that shorten cold starts (the library entries' with
+    `library_entries`, libraries/), with the table of
     code precompiled from the function's libraries (precompile) and that of the entry-point groups the
     installed distributions (`site`) declare, and what importing the libraries recorded (None with
     --no-precompile). Puts the generated modules' folder on `python_path`; says what does not apply."""
@@ -315,14 +275,12 @@ def cold_start_options(options: BuildOptions, spec, python_path: list[str], site
             print(f"note: generated code is compiled at run time as usual: {recorded.reason}", file=out)
     if extra:
         python_path.append(folder)
-    for note in package_config.notes(python_path):
+    for note in libraries.notes(python_path, library_entries):
         if not options.quiet:
             print(note, file=out)
-    config = package_config.write(folder, precompiled=bool(precompiled), python_path=python_path)
-    return [*extra, "--user-package-configuration-file=" + config], recorded
-
-
-LIBRARY_MODES = ("bytecode", "compiled")
+    config = libraries.write(folder, bool(precompiled), python_path, library_entries)
+    configured = [] if config is None else ["--user-package-configuration-file=" + config]
+    return [*extra, *configured], recorded
 
 
 def library_options(options: BuildOptions, site: str | None, src: str) -> list[str]:
@@ -343,7 +301,9 @@ def library_options(options: BuildOptions, site: str | None, src: str) -> list[s
     ]
 
 
-def reached_options(recorded, function_folders: list[str], notes: list[str]) -> tuple[list[str], list[str]]:
+def reached_options(
+    recorded: ProbeResult | None, function_folders: list[str], notes: list[str]
+) -> tuple[list[str], list[str]]:
     """`--include-module` for every library module the import probe saw load from the function's
     folders, and the stdlib modules it saw, for the trim to follow (see reach); notes for the imports
     that failed."""
@@ -354,138 +314,204 @@ def reached_options(recorded, function_folders: list[str], notes: list[str]) -> 
         "an import statement names them"
         for statement, error in recorded.failed
     )
-    libraries, standard = reach.loaded_by_libraries(recorded.loaded, function_folders)
-    return [f"--include-module={name}" for name in libraries], [*libraries, *standard]
+    by_libraries, standard = reach.loaded_by_libraries(recorded.loaded, function_folders)
+    return [f"--include-module={name}" for name in by_libraries], [*by_libraries, *standard]
 
 
 def build(options: BuildOptions, out=sys.stdout) -> BuildResult:
     """Build `options.handler` from `options.src` into `<out>/function.zip`; BuildError on any problem."""
-    spec, target, tools, runtime_root = preflight(options)
-    arch = arches.ARCHES[options.arch or arches.host_arch().lambda_name]
+    checked = preflight(options)
     event = startcheck.read_event(options.check_event) if options.check and options.check_event else None
-    src = os.path.abspath(options.src)
-    work = os.path.abspath(options.work)
-    out_dir = os.path.abspath(options.out)
-    os.makedirs(work, exist_ok=True)
-    os.makedirs(out_dir, exist_ok=True)
-    python, advice = None, None  # the target CPython, what to do if the host's files fail the glibc check
-    cross = tools is None  # arm64 on an x86_64 machine
-    if cross:
-        tools, python = arm64.prepare(target, work, out, options.quiet)
-    elif newer_host.applies(tools):
-        tools, python, advice = newer_host.prepare(target, arch, tools, work, out, options.quiet)
-    skip = [out_dir, work] + ([os.path.abspath(options.requirements)] if options.requirements else [])
-    shipped = datafiles.data_files(src, tuple(skip))
-
-    python_path = [src]
-    extra = tools.nuitka_options + options.nuitka_options
-    extra += [f"--include-module={name}" for name in options.include_modules]
-    site = None
-    if options.requirements is not None:
-        site = os.path.join(work, "requirements")
-        if not options.quiet:
-            print(f"installing {options.requirements} into {site}", file=out, flush=True)
-        requirements.install_requirements(options.requirements, site, target.glibc)
-        python_path.append(site)
-        # Nuitka compiles what the handler imports; data files of those packages must be asked for.
-        extra += [f"--include-package-data={name}" for name in requirements.top_level_packages(site)]
-    function_folders = list(python_path)
-    python_path.append(runtime_root)
-    extra += library_options(options, site, src)
-
-    entry = os.path.join(work, "bootstrap.py")
-    with open(entry, "w", encoding="utf-8") as f:
-        f.write(nuitka.entry_script(str(spec)))
-    dist = os.path.join(work, "bootstrap.dist")
-    shutil.rmtree(dist, ignore_errors=True)
-
-    notes: list[str] = []
-    faster_start, recorded = cold_start_options(options, spec, python_path, site, out)
-    extra += faster_start
-    reached, reached_roots = reached_options(recorded, function_folders, notes)
-    extra += reached
-    isolated_options, isolated = isolation_options(entry, python_path, function_folders)
-    left_out = stdlib_options(
-        options, spec, entry, python_path, reached_roots, isolated, notes, function_folders
-    )
-    patched = deferred_inspect_nuitka(work, out, options.quiet)
-    if python is not None:
-        target_python.require_patched(patched)
-    env, compiler = compiler_setup(tools, work, python_path)
-    if patched:
-        env["PYTHONPATH"] = os.pathsep.join([patched, env["PYTHONPATH"]])
-    if not options.quiet:
-        print(
-            f"building {spec} from {options.src} for {target.runtime} on {arch.lambda_name} with {compiler}",
-            file=out,
-        )
-        if left_out:
-            print(
-                f"leaving out {len(left_out)} standard-library modules the function cannot import "
-                "(--include-module NAME ships one anyway, --full-stdlib all)",
-                file=out,
-            )
-        if reached:
-            print(f"shipping {len(reached)} modules its libraries load by name or from C", file=out)
-        for note in notes:
-            print(f"note: {note}", file=out)
-    progress = nuitka.Progress(out, quiet=options.quiet)
-    command = nuitka.nuitka_command(
-        entry, work, spec.module, runtime_modules(), extra + isolated_options + left_out
-    )
-    log_path = os.path.join(work, "nuitka.log")
-    nuitka.run_nuitka(command, env, work, log_path, progress)
-    compile_seconds = progress.elapsed()
-    if not os.path.isfile(os.path.join(dist, "bootstrap")):
-        raise BuildError(f"Nuitka finished but {dist}/bootstrap is missing; see {work}/nuitka.log")
-
-    if cross:
-        arm64.finish(dist, arch, python, python_path, work)
-    elif python is not None:
-        newer_host.finish(dist, arch, python, python_path, work)
-    datafiles.copy_files(src, shipped, dist)
-    differs = botocore_loader.check_shipped(dist, python_path)
-    if differs is not None:
-        raise BuildError(f"the services botocore lists in the bootstrap would be wrong: {differs}")
-    if options.sources:
-        own = datafiles.own_sources(src, tuple(skip), precompile.installed_names(src))
-        datafiles.copy_files(src, own, dist)
-    floor = check_glibc(dist, target, advice)
-    unzipped = package.unzipped_tree_size(dist)  # what the zip written from `dist` unpacks to
-    package.check_size(dist, unzipped, package.UNZIPPED_LIMIT, "unzipped")
-    zip_path = os.path.join(out_dir, ZIP_NAME)
-    # Only a zip that fits Lambda and starts becomes function.zip; a failed one is removed.
-    unchecked = os.path.join(out_dir, "function.unchecked.zip")
-    count = package.write_zip(dist, unchecked, str(spec))
-    checked = None
-    try:
-        package.check_size(dist, os.path.getsize(unchecked), package.ZIPPED_LIMIT, "zipped")
-        if options.check:
-            if not options.quiet:
-                print("checking that it starts: its init under the emulator", file=out, flush=True)
-            checked = startcheck.check_start(unchecked, str(spec), event, function_folders)
-    except BuildError:
-        os.remove(unchecked)
-        raise
-    os.replace(unchecked, zip_path)
-    for warning in checked.warnings if checked is not None else ():
-        print(f"warning: {warning}", file=out)
+    folders = make_folders(options)
+    prepared = steps.prepare(checked.choice, folders.work, out, options.quiet)
+    inputs = function_inputs(options, checked, folders, prepared, out)
+    compiled = compile_bootstrap(options, checked, folders, prepared, inputs, out)
+    steps.finish(checked.choice, prepared, folders.dist, inputs.python_path, folders.work)
+    floor = finish_dist(options, checked, folders, prepared, inputs)
+    zip_path, count, unzipped, start = pack_and_check(options, checked, folders, inputs, event, out)
     return BuildResult(
-        arch=arch,
-        checked=checked,
-        log_path=log_path,
-        compile_seconds=compile_seconds,
-        data_files=shipped,
+        arch=checked.choice.arch,
+        checked=start,
+        log_path=compiled.log_path,
+        compile_seconds=compiled.seconds,
+        data_files=inputs.data_files,
         file_count=count,
         glibc_floor=floor,
-        handler=str(spec),
-        inspect_deferred=patched is not None,
-        precompiled=recorded.codes if recorded is not None else 0,
-        stdlib_from=target_python.describe(python, glibc.format_version(target.glibc), arch),
-        stdlib_left_out=len(left_out),
-        target=target,
-        toolchain=compiler,
+        handler=str(checked.spec),
+        inspect_deferred=compiled.inspect_deferred,
+        precompiled=compiled.recorded.codes if compiled.recorded is not None else 0,
+        stdlib_from=steps.stdlib_from(checked.choice, prepared),
+        stdlib_left_out=compiled.stdlib_left_out,
+        target=checked.choice.target,
+        toolchain=compiled.toolchain,
         unzipped_bytes=unzipped,
         zip_path=zip_path,
         zipped_bytes=os.path.getsize(zip_path),
     )
+
+
+def preflight(options: BuildOptions) -> Preflight:
+    """Every check that needs no compiling, or BuildError. An arm64 build's toolchain is not chosen here:
+    it needs the cross-built CPython (steps.prepare)."""
+    if options.requirements is not None and not os.path.isfile(options.requirements):
+        raise BuildError(f"--requirements {options.requirements}: no such file")
+    for name, mode in [("", options.libraries), *options.library_modes.items()]:
+        if mode not in LIBRARY_MODES:
+            option = f"--library-mode {name}={mode}" if name else f"--libraries {mode}"
+            raise BuildError(f"{option}: the mode is one of {', '.join(LIBRARY_MODES)}")
+    spec = check_handler(options.handler, options.src)
+    entries = libraries.switch() if options.library_entries is None else options.library_entries
+    choice = steps.choose(options.target, options.arch)
+    runtime_root = package_root()
+    check_runtime(runtime_root)
+    return Preflight(spec, choice, runtime_root, entries)
+
+
+def make_folders(options: BuildOptions) -> Folders:
+    """The build's folders, made absolute; the work and output folders created, the old standalone folder
+    removed."""
+    work = os.path.abspath(options.work)
+    out_dir = os.path.abspath(options.out)
+    os.makedirs(work, exist_ok=True)
+    os.makedirs(out_dir, exist_ok=True)
+    dist = os.path.join(work, "bootstrap.dist")
+    shutil.rmtree(dist, ignore_errors=True)
+    return Folders(os.path.abspath(options.src), work, out_dir, dist)
+
+
+def function_inputs(
+    options: BuildOptions, checked: Preflight, folders: Folders, prepared: steps.Prepared, out
+) -> Inputs:
+    """The function's data files, its requirements installed for the target, and the Python path and
+    Nuitka options they make."""
+    skip = (folders.out, folders.work) + (
+        (os.path.abspath(options.requirements),) if options.requirements else ()
+    )
+    shipped = datafiles.data_files(folders.src, skip)
+    python_path = [folders.src]
+    extra = prepared.tools.nuitka_options + options.nuitka_options
+    extra += [f"--include-module={name}" for name in options.include_modules]
+    site = None
+    if options.requirements is not None:
+        site = os.path.join(folders.work, "requirements")
+        if not options.quiet:
+            print(f"installing {options.requirements} into {site}", file=out, flush=True)
+        requirements.install_requirements(options.requirements, site, checked.choice.target.glibc)
+        python_path.append(site)
+        # Nuitka compiles what the handler imports; data files of those packages must be asked for.
+        extra += [f"--include-package-data={name}" for name in requirements.top_level_packages(site)]
+    function_folders = list(python_path)
+    python_path.append(package_root())
+    extra += library_options(options, site, folders.src)
+    return Inputs(python_path, function_folders, site, shipped, skip, extra)
+
+
+def compile_bootstrap(
+    options: BuildOptions, checked: Preflight, folders: Folders, prepared: steps.Prepared, inputs: Inputs, out
+) -> Compiled:
+    """Write the entry script, choose every Nuitka option, say what the build will do, and run Nuitka
+    into the standalone folder; BuildError when it fails."""
+    spec, work = checked.spec, folders.work
+    entry = os.path.join(work, "bootstrap.py")
+    with open(entry, "w", encoding="utf-8") as f:
+        f.write(nuitka_command.entry_script(str(spec)))
+    python_path = inputs.python_path
+    notes: list[str] = []
+    faster_start, recorded = cold_start_options(
+        options, spec, python_path, inputs.site, out, checked.library_entries
+    )
+    reached, reached_roots = reached_options(recorded, inputs.function_folders, notes)
+    isolated_options, isolated = isolation_options(entry, python_path, inputs.function_folders)
+    left_out = stdlib_options(
+        options, spec, entry, python_path, reached_roots, isolated, notes, inputs.function_folders
+    )
+    patched = deferred_inspect_nuitka(work, out, options.quiet)
+    steps.require_patched(prepared, patched)
+    env, compiler = compiler_setup(prepared, work, python_path)
+    if patched:
+        env["PYTHONPATH"] = os.pathsep.join([patched, env["PYTHONPATH"]])
+    if not options.quiet:
+        say_plan(options, checked, compiler, len(left_out), len(reached), notes, out)
+    progress = nuitka_command.Progress(out, quiet=options.quiet)
+    command = nuitka_command.nuitka_command(
+        entry,
+        work,
+        spec.module,
+        runtime_modules(),
+        inputs.nuitka_options + faster_start + reached + isolated_options + left_out,
+    )
+    log_path = os.path.join(work, "nuitka.log")
+    nuitka_command.run_nuitka(command, env, work, log_path, progress)
+    seconds = progress.elapsed()
+    if not os.path.isfile(os.path.join(folders.dist, "bootstrap")):
+        raise BuildError(f"Nuitka finished but {folders.dist}/bootstrap is missing; see {work}/nuitka.log")
+    return Compiled(log_path, seconds, compiler, patched is not None, len(left_out), recorded)
+
+
+def say_plan(
+    options: BuildOptions,
+    checked: Preflight,
+    compiler: str,
+    left_out: int,
+    reached: int,
+    notes: list[str],
+    out,
+) -> None:
+    """Tell the user what is about to be compiled, for what, with what, and what the build noticed."""
+    arch = checked.choice.arch
+    print(
+        f"building {checked.spec} from {options.src} for {checked.choice.target.runtime} on "
+        f"{arch.lambda_name} with {compiler}",
+        file=out,
+    )
+    if left_out:
+        print(
+            f"leaving out {left_out} standard-library modules the function cannot import "
+            "(--include-module NAME ships one anyway, --full-stdlib all)",
+            file=out,
+        )
+    if reached:
+        print(f"shipping {reached} modules its libraries load by name or from C", file=out)
+    for note in notes:
+        print(f"note: {note}", file=out)
+
+
+def finish_dist(
+    options: BuildOptions, checked: Preflight, folders: Folders, prepared: steps.Prepared, inputs: Inputs
+) -> tuple[int, ...] | None:
+    """Ship the data files (and the function's sources) beside bootstrap, check what the library entries
+    compiled in against what shipped, and check glibc; the tree's glibc floor."""
+    datafiles.copy_files(folders.src, inputs.data_files, folders.dist)
+    for problem in libraries.check_shipped(folders.dist, inputs.python_path, checked.library_entries):
+        raise BuildError(problem)
+    if options.sources:
+        own = datafiles.own_sources(folders.src, inputs.skip, precompile.installed_names(folders.src))
+        datafiles.copy_files(folders.src, own, folders.dist)
+    return steps.check_glibc(folders.dist, checked.choice.target, prepared.advice)
+
+
+def pack_and_check(
+    options: BuildOptions, checked: Preflight, folders: Folders, inputs: Inputs, event: bytes | None, out
+) -> tuple[str, int, int, startcheck.CheckResult | None]:
+    """Pack the standalone folder into function.zip if it fits Lambda and starts (a failed zip is
+    removed): (its path, its file count, its unzipped size, the start-up check's result)."""
+    dist, spec = folders.dist, str(checked.spec)
+    unzipped = archive.unzipped_tree_size(dist)  # what the zip written from `dist` unpacks to
+    archive.check_size(dist, unzipped, archive.UNZIPPED_LIMIT, "unzipped")
+    zip_path = os.path.join(folders.out, ZIP_NAME)
+    unchecked = os.path.join(folders.out, "function.unchecked.zip")
+    count = archive.write_zip(dist, unchecked, spec)
+    start = None
+    try:
+        archive.check_size(dist, os.path.getsize(unchecked), archive.ZIPPED_LIMIT, "zipped")
+        if options.check:
+            if not options.quiet:
+                print("checking that it starts: its init under the emulator", file=out, flush=True)
+            start = startcheck.check_start(unchecked, spec, event, inputs.function_folders)
+    except BuildError:
+        os.remove(unchecked)
+        raise
+    os.replace(unchecked, zip_path)
+    for warning in start.warnings if start is not None else ():
+        print(f"warning: {warning}", file=out)
+    return zip_path, count, unzipped, start

@@ -16,8 +16,8 @@ from __future__ import annotations
 import ast
 import os
 
-from lambda_native.builder.handler import find_module_file
-from lambda_native.builder.probe import ProbeResult, run_probe
+from lambda_native.builder.handler_check import find_module_file
+from lambda_native.builder.import_probe_runner import ProbeResult, run_probe
 from lambda_native.builder.stdlib_trim import imported_from, is_skipped_block, parse_file
 from lambda_native.runtime.on_demand import CODES_MODULE
 

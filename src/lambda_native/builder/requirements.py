@@ -16,8 +16,8 @@ import shutil
 import subprocess
 import sys
 
-from lambda_native.builder.errors import BuildError
-from lambda_native.builder.toolchain import TARGETS
+from lambda_native.builder.build_error import BuildError
+from lambda_native.builder.target.toolchain import TARGETS
 
 STAMP = ".lambda-native-requirements"
 MANYLINUX_HOOK = """\"\"\"Written by lambda-native: wheels for glibc {glibc} and older (PEP 600).\"\"\"

@@ -13,3 +13,18 @@ def first_on_path(relative: str, python_path: list[str], *, folder: bool = False
         if found(path):
             return path
     return None
+
+
+def module_source(module: str, python_path: list[str]) -> tuple[str, bool] | None:
+    """The source file of `module` in the first folder of `python_path` that holds it, and whether it is a
+    package's `__init__`."""
+    parts = module.split(".")
+    for folder in python_path:
+        for relative, package in (
+            (os.path.join(*parts, "__init__.py"), True),
+            (os.path.join(*parts) + ".py", False),
+        ):
+            path = os.path.join(folder, relative)
+            if os.path.isfile(path):
+                return path, package
+    return None

@@ -22,7 +22,7 @@ from the build host.
 from __future__ import annotations
 
 from lambda_native.builder import missing
-from lambda_native.builder.errors import BuildError
+from lambda_native.builder.build_error import BuildError
 
 # Where AWS SDKs are sent during the check: the discard port, where nothing listens.
 NOWHERE = "http://127.0.0.1:9"

@@ -21,7 +21,7 @@ import os
 import sys
 import sysconfig
 
-from lambda_native.builder.probe import ProbeResult, run_probe
+from lambda_native.builder.import_probe_runner import ProbeResult, run_probe
 
 # Kept whatever the scan says: codecs are looked up by name at run time (bytes.decode("latin-1")).
 ALWAYS_KEEP = frozenset({"encodings"})
@@ -270,8 +270,8 @@ def package_modules(folder: str, top: str) -> list[str]:
 
 
 def extension_imports(modules: list[str], search_path: list[str]) -> ProbeResult:
-    """What importing these (extension) modules loads, seen from a child interpreter (builder/probe.py):
-    imports made from C."""
+    """What importing these (extension) modules loads, seen from a child interpreter
+    (builder/import_probe_runner.py): imports made from C."""
     if not modules:
         return ProbeResult()
     return run_probe([f"import {name}" for name in modules], search_path)

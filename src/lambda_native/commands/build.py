@@ -12,7 +12,7 @@ import os
 import platform
 import sys
 
-from lambda_native.builder.errors import BuildError
+from lambda_native.builder.build_error import BuildError
 from lambda_native.commands import command_line
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__)))))
@@ -154,7 +154,7 @@ def summary(result, src: str) -> str:
     """The lines printed after a successful build."""
     from importlib.metadata import version
 
-    from lambda_native.builder.glibc import format_version
+    from lambda_native.builder.target.glibc import format_version
 
     floor = format_version(result.glibc_floor) if result.glibc_floor else "none"
     zip_shown = shown(result.zip_path)
@@ -221,7 +221,7 @@ def default_src(handler: str, requirements: str | None) -> str:
     """The function's folder when --src is not given (see the module's docstring); BuildError if none."""
     if requirements is not None:
         return os.path.dirname(requirements) or "."
-    from lambda_native.builder.handler import find_module_file, parse_handler
+    from lambda_native.builder.handler_check import find_module_file, parse_handler
 
     try:
         module = parse_handler(handler)[0]

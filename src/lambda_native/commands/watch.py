@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
 
 def install(requirements: str, site: str) -> str:
     """Install `requirements` into `site` as the build does (reused while the file is unchanged)."""
-    from lambda_native.builder.errors import BuildError
+    from lambda_native.builder.build_error import BuildError
     from lambda_native.builder.requirements import install_requirements
 
     if not os.path.isfile(requirements):

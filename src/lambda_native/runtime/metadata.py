@@ -6,7 +6,7 @@ at import time to check email-validator's when an email field is used. Importing
 (zipfile, email, pathlib, csv, shutil...) costs ~18 ms of a native cold start. A native bootstrap holds
 the metadata of the distributions it ships (builder/distributions.py), and a table of the entry-point
 groups they declare, so a lookup of a group no distribution declares has nothing to find. A native build
-makes those pydantic modules import from this one instead (`builder/package_config.py`).
+makes those pydantic modules import from this one instead (`builder/libraries/pydantic.py`).
 `distributions()` answers with nothing only when importlib.metadata would find no distribution, and
 `entry_points(group=G)` only when it would find none of group G; both are importlib.metadata's otherwise;
 `version()` imports it when called; every other name is importlib.metadata's.

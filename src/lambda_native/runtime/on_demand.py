@@ -2,7 +2,7 @@
 
 Every other module of this package is compiled into every bootstrap (builder/pipeline.py lists the
 folder). These stand in for library code that only a source change made by the build imports
-(builder/package_config.py writes those changes from the names below): Nuitka compiles them when that
+(builder/source_changes/ writes those changes from the names below): Nuitka compiles them when that
 changed source is compiled in, and only then, so their own imports (importlib.metadata's zipfile, email,
 csv...) ship only with functions that need them. One table, so renaming a module or a function here
 changes the build with it; tests/runtime/test_on_demand.py checks that every name exists.

@@ -1,9 +1,8 @@
-"""Package `__init__` modules whose re-exports load on first use: a source change for known libraries.
+"""Package `__init__` modules whose re-exports load on first use: a source change for the packages a
+library's entry names (`Library.lazy_exports`, builder/libraries/).
 
-Some libraries' package `__init__` imports every submodule to re-export its names. Powertools'
-`aws_lambda_powertools.event_handler` imports all eleven resolvers (AppSync's brings in asyncio and ssl)
-and `utilities.data_classes` every event class (CodePipeline's brings in zipfile), though a function uses
-one or two: 12% of a Powertools function's import time and 3.2 MB of its memory, interpreted or native.
+Some libraries' package `__init__` imports every submodule to re-export its names, though a function
+uses one or two of them.
 
 For such a package the build removes the top-level `from <package>.<sub> import NAME` statements (relative
 or absolute) from its `__init__` and appends a module `__getattr__` that imports the submodule when a name
@@ -18,18 +17,11 @@ from __future__ import annotations
 import ast
 import os
 
-from lambda_native.builder.anti_bloat import anti_bloat_entry
 from lambda_native.builder.search_path import first_on_path
-
-# Packages whose `__init__` only re-exports what its submodules define: importing one submodule later
-# changes nothing but when its body runs.
-LAZY_PACKAGES = (
-    "aws_lambda_powertools.event_handler",
-    "aws_lambda_powertools.utilities.data_classes",
-)
+from lambda_native.builder.source_changes.anti_bloat import anti_bloat_entry
 
 GETATTR = """
-# lambda-native: these names load on first use (lambda_native/builder/lazy_exports.py, lazy_imports.py).
+# lambda-native: these names load on first use (lambda_native/builder/source_changes/lazy_*.py).
 __lambda_native_lazy__ = {table}
 
 
@@ -98,27 +90,37 @@ def lazy_init(package: str, source: str) -> LazyInit | None:
     return LazyInit(package, removed, GETATTR.format(table=table), list(dict.fromkeys(submodules)))
 
 
-def config(python_path: list[str], packages: tuple[str, ...] = LAZY_PACKAGES) -> str:
-    """Nuitka package-configuration entries making each of `packages` found on `python_path` lazy.
-
-    Strings are written as JSON, which YAML reads as double-quoted scalars: exact, whatever they hold.
-    """
-    entries = []
+def _changes(python_path: list[str], packages: tuple[str, ...] | list[str]):
+    """(package, path of its `__init__`, LazyInit or None) for each of `packages` installed on
+    `python_path`."""
     for package in packages:
         path = first_on_path(os.path.join(*package.split("."), "__init__.py"), python_path)
         if path is None:
             continue
         with open(path, encoding="utf-8") as file:
-            lazy = lazy_init(package, file.read())
-        if lazy is None:
-            continue
-        entries.append(
-            anti_bloat_entry(
-                package,
-                "re-exports load on first use (lazy_exports.py)",
-                dict.fromkeys(lazy.removed, ""),
-                lazy.appended,
-                lazy.submodules,
-            )
+            yield package, path, lazy_init(package, file.read())
+
+
+def config(python_path: list[str], packages: tuple[str, ...] | list[str]) -> str:
+    """Nuitka package-configuration entries making each of `packages` found on `python_path` lazy."""
+    return "".join(
+        anti_bloat_entry(
+            package,
+            "re-exports load on first use (lazy_exports.py)",
+            dict.fromkeys(lazy.removed, ""),
+            lazy.appended,
+            lazy.submodules,
         )
-    return "".join(entries)
+        for package, _, lazy in _changes(python_path, packages)
+        if lazy is not None
+    )
+
+
+def notes(python_path: list[str], packages: tuple[str, ...] | list[str]) -> list[str]:
+    """A note for each of `packages` installed on `python_path` whose re-exports cannot be made lazy."""
+    return [
+        f"note: {path} changed, so lambda-native leaves {package} as it is: it imports every submodule "
+        "it re-exports on every cold start"
+        for package, path, lazy in _changes(python_path, packages)
+        if lazy is None
+    ]

@@ -27,11 +27,11 @@ import sys
 import sysconfig
 import time
 
-from lambda_native.builder import cpython_source, debian
-from lambda_native.builder.arch import Arch, host_arch
-from lambda_native.builder.errors import BuildError
-from lambda_native.builder.glibc import format_version, host_glibc
-from lambda_native.builder.zigcache import zig_version
+from lambda_native.builder.build_error import BuildError
+from lambda_native.builder.target import cpython_source, debian
+from lambda_native.builder.target.arch import Arch, host_arch
+from lambda_native.builder.target.glibc import format_version, host_glibc
+from lambda_native.builder.target.zigcache import zig_version
 
 CACHE_ENV = "LAMBDA_NATIVE_CACHE"
 # Bump when the recipe below changes, so cached builds made by an older recipe are not reused.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import platform
 
-from lambda_native.builder.errors import BuildError
+from lambda_native.builder.build_error import BuildError
 
 
 class Arch:

@@ -9,7 +9,7 @@ import ast
 import os
 import re
 
-from lambda_native.builder.errors import BuildError
+from lambda_native.builder.build_error import BuildError
 
 # Lambda's own rule for the part after the last dot is looser, but a compiled-in handler must be a
 # Python identifier path: `app.handler`, `pkg.module.handler`, or with slashes, as awslambdaric resolves

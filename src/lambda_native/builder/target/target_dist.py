@@ -23,12 +23,12 @@ import sys
 import zipfile
 from importlib import metadata
 
-from lambda_native.builder.arch import Arch, host_arch
-from lambda_native.builder.elf import ElfInfo, read_elf
-from lambda_native.builder.errors import BuildError
-from lambda_native.builder.glibc import elf_files
+from lambda_native.builder.build_error import BuildError
 from lambda_native.builder.requirements import download_wheel
-from lambda_native.builder.toolchain import tool_path
+from lambda_native.builder.target.arch import Arch, host_arch
+from lambda_native.builder.target.elf import ElfInfo, read_elf
+from lambda_native.builder.target.glibc import elf_files
+from lambda_native.builder.target.toolchain import tool_path
 
 # Libraries never shipped, by name before ".so": the x86_64 build's rule (Nuitka's own list of what the
 # target provides: glibc's libraries, libstdc++, zlib), with the aarch64 loader added.

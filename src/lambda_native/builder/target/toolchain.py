@@ -13,8 +13,8 @@ import shutil
 import sys
 import sysconfig
 
-from lambda_native.builder.errors import BuildError
-from lambda_native.builder.glibc import format_version, host_glibc
+from lambda_native.builder.build_error import BuildError
+from lambda_native.builder.target.glibc import format_version, host_glibc
 
 DOCKER_HINT = "docker build --target {stage} --output type=local,dest=dist ."
 

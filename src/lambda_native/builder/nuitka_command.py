@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 
-from lambda_native.builder.errors import BuildError
+from lambda_native.builder.build_error import BuildError
 
 # Nuitka's own progress lines -> the phase they start, in the order Nuitka runs them.
 PHASES = (

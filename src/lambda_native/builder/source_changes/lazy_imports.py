@@ -1,12 +1,8 @@
 """Module-level imports that only a module's functions use, made when one of them first runs: a source
-change for known libraries.
+change for the modules a library's entry names (`Library.lazy_imports`, builder/libraries/).
 
-Some modules import, as they load, what only their functions need. botocore's and boto3's docstring
-modules import the whole documentation generator (reStructuredText writers, every documenter,
-html.parser), which runs only when someone reads a client method's `__doc__`; `botocore.docs` and
-`boto3.docs` import their service documenters for `generate_docs`; s3transfer.compat re-exports
-multiprocessing's `BaseManager` for s3transfer's process-pool downloader (multiprocessing and ten of its
-modules). A boto3 cold start paid for all of them.
+Some modules import, as they load, what only their functions need (botocore's docstring modules import
+the whole documentation generator, which runs only when someone reads a client method's `__doc__`).
 
 For such a module the build removes the chosen top-level `from <module> import NAME` statements, imports
 NAME again at the start of each function that uses it (after its docstring: once the module is loaded,
@@ -20,30 +16,11 @@ anywhere else, or when the module defines `__getattr__`; `notes` says so.
 from __future__ import annotations
 
 import ast
-import os
+from collections.abc import Mapping
 
-from lambda_native.builder.anti_bloat import anti_bloat_entry
-from lambda_native.builder.lazy_exports import GETATTR, absolute
-
-# Module -> the modules whose top-level `from ... import` it makes when a function first needs them.
-LAZY_IMPORTS = {
-    "botocore.docs": ("botocore.docs.service",),
-    "botocore.docs.docstring": (
-        "botocore.docs.bcdoc.restdoc",
-        "botocore.docs.method",
-        "botocore.docs.paginator",
-        "botocore.docs.waiter",
-    ),
-    "boto3.docs": ("boto3.docs.service",),
-    "boto3.docs.docstring": (
-        "boto3.docs.action",
-        "boto3.docs.attr",
-        "boto3.docs.collection",
-        "boto3.docs.subresource",
-        "boto3.docs.waiter",
-    ),
-    "s3transfer.compat": ("multiprocessing.managers",),
-}
+from lambda_native.builder.search_path import module_source
+from lambda_native.builder.source_changes.anti_bloat import anti_bloat_entry
+from lambda_native.builder.source_changes.lazy_exports import GETATTR, absolute
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Nodes that bind their `name`.
@@ -184,25 +161,10 @@ def _insert_imports(
     return range(function.lineno, after + 2), head + lines[after], head + imports + lines[after]
 
 
-def _find(module: str, python_path: list[str]) -> tuple[str, bool] | None:
-    """The source file of `module` in the first folder of `python_path` that holds it, and whether it is a
-    package's `__init__`."""
-    parts = module.split(".")
-    for folder in python_path:
-        for relative, package in (
-            (os.path.join(*parts, "__init__.py"), True),
-            (os.path.join(*parts) + ".py", False),
-        ):
-            path = os.path.join(folder, relative)
-            if os.path.isfile(path):
-                return path, package
-    return None
-
-
-def _changes(python_path: list[str], modules: dict[str, tuple[str, ...]]):
+def _changes(python_path: list[str], modules: Mapping[str, tuple[str, ...]]):
     """(module, path, LazyModule or None) for each of `modules` installed on `python_path`."""
     for module, imported in modules.items():
-        found = _find(module, python_path)
+        found = module_source(module, python_path)
         if found is None:
             continue
         path, package = found
@@ -210,7 +172,7 @@ def _changes(python_path: list[str], modules: dict[str, tuple[str, ...]]):
             yield module, path, lazy_module(module, file.read(), imported, package)
 
 
-def config(python_path: list[str], modules: dict[str, tuple[str, ...]] = LAZY_IMPORTS) -> str:
+def config(python_path: list[str], modules: Mapping[str, tuple[str, ...]]) -> str:
     """Nuitka package-configuration entries making the imports of each of `modules` found on
     `python_path` lazy. Strings are written as JSON (YAML reads them as double-quoted scalars, exact),
     keys as explicit `?` keys, which have no length limit."""
@@ -230,7 +192,7 @@ def config(python_path: list[str], modules: dict[str, tuple[str, ...]] = LAZY_IM
     return "".join(entries)
 
 
-def notes(python_path: list[str], modules: dict[str, tuple[str, ...]] = LAZY_IMPORTS) -> list[str]:
+def notes(python_path: list[str], modules: Mapping[str, tuple[str, ...]]) -> list[str]:
     """A note for each of `modules` installed on `python_path` whose imports cannot be made lazy."""
     return [
         f"note: {path} changed, so lambda-native leaves {module} as it is: it imports "

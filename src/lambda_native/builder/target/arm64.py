@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 import shutil
 
-from lambda_native.builder import debian, target_dist, target_python, toolchain
-from lambda_native.builder.arch import ARCHES, Arch
-from lambda_native.builder.errors import BuildError
-from lambda_native.builder.target_python import cache_dir
+from lambda_native.builder.build_error import BuildError
+from lambda_native.builder.target import debian, target_dist, target_python, toolchain
+from lambda_native.builder.target.arch import ARCHES, Arch
+from lambda_native.builder.target.target_python import cache_dir
 
 
 def check_target(target: toolchain.Target) -> None:

@@ -16,7 +16,7 @@ import posixpath
 import shutil
 import tarfile
 
-from lambda_native.builder.errors import BuildError
+from lambda_native.builder.build_error import BuildError
 from lambda_native.builder.search_path import first_on_path
 
 MIRROR = "https://deb.debian.org/debian"

@@ -18,8 +18,8 @@ import shutil
 import tarfile
 import time
 
-from lambda_native.builder.debian import MIRROR, download
-from lambda_native.builder.errors import BuildError
+from lambda_native.builder.build_error import BuildError
+from lambda_native.builder.target.debian import MIRROR, download
 
 SOURCE_ENV = "LAMBDA_NATIVE_PYTHON_SOURCE"
 PYTHON_ORG = "https://www.python.org/ftp/python/{version}/Python-{version}.tar.xz"

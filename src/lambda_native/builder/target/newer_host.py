@@ -18,10 +18,10 @@ import os
 import platform
 import sys
 
-from lambda_native.builder import cpython_source, target_dist, target_python, toolchain
-from lambda_native.builder.arch import Arch
-from lambda_native.builder.errors import BuildError
-from lambda_native.builder.glibc import format_version, host_glibc
+from lambda_native.builder.build_error import BuildError
+from lambda_native.builder.target import cpython_source, target_dist, target_python, toolchain
+from lambda_native.builder.target.arch import Arch
+from lambda_native.builder.target.glibc import format_version, host_glibc
 
 
 def applies(tools: toolchain.Toolchain) -> bool:

@@ -1,4 +1,9 @@
-"""botocore's data loader in a native bootstrap: a source change for `botocore.loaders`.
+"""botocore: its data loader in a native bootstrap (a code hook changing `botocore.loaders`), and its
+documenters imported when a docstring is first read.
+
+`botocore.docs.docstring` imports the whole documentation generator (reStructuredText writers, every
+documenter, html.parser), which runs only when someone reads a client method's `__doc__`, and
+`botocore.docs` its service documenter for `generate_docs` (lazy imports).
 
 Creating a boto3 client or resource reads botocore's JSON data (the service's model and endpoint rules,
 the ~1.2 MB `endpoints.json`, ...) and lists the services its data folders hold. Both are work every cold
@@ -27,8 +32,9 @@ from __future__ import annotations
 
 import os
 
-from lambda_native.builder.anti_bloat import anti_bloat_entry
 from lambda_native.builder.search_path import first_on_path
+from lambda_native.builder.source_changes.anti_bloat import anti_bloat_entry
+from lambda_native.builder.source_changes.records import Hook, Library
 
 LOADERS = os.path.join("botocore", "loaders.py")
 # The packages whose `data` folder botocore's Loader searches: its own, and boto3's (which boto3's
@@ -88,7 +94,7 @@ EXISTS = """\
 # the bootstrap, to {type_name: the services holding a file of that type, sorted}.
 APPENDED = """
 # lambda-native: JSON models parsed by orjson, and the services of the data folders shipped with this
-# bootstrap listed at build time (lambda_native/builder/botocore_loader.py).
+# bootstrap listed at build time (lambda_native/builder/libraries/botocore.py).
 from orjson import loads as _lambda_native_orjson_loads
 
 
@@ -204,5 +210,23 @@ def check_shipped(dist: str, python_path: list[str]) -> str | None:
         folder = os.path.join(dist, package, "data")
         shipped = services_by_type(folder) if os.path.isdir(folder) else {}
         if shipped != listing:
-            return f"{folder} does not hold the services the build listed from {package}'s installed data"
+            return (
+                "the services botocore lists in the bootstrap would be wrong: "
+                f"{folder} does not hold the services the build listed from {package}'s installed data"
+            )
     return None
+
+
+LIBRARY = Library(
+    name="botocore",
+    lazy_imports={
+        "botocore.docs": ("botocore.docs.service",),
+        "botocore.docs.docstring": (
+            "botocore.docs.bcdoc.restdoc",
+            "botocore.docs.method",
+            "botocore.docs.paginator",
+            "botocore.docs.waiter",
+        ),
+    },
+    hooks=(Hook(config=config, notes=notes, check_shipped=check_shipped),),
+)

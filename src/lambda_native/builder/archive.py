@@ -10,7 +10,7 @@ import os
 import stat
 import zipfile
 
-from lambda_native.builder.errors import BuildError
+from lambda_native.builder.build_error import BuildError
 
 # The earliest time a zip can record (DOS dates start in 1980).
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
