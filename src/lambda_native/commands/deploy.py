@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from lambda_native.builder.arch import ARCHES
+from lambda_native.builder.target.arch import ARCHES
 from lambda_native.commands import command_line
 from lambda_native.deploy import RUNTIME, DeployError, aws_error, deploy, lambda_client, read_zip
 
