@@ -63,7 +63,7 @@ def positive(text: str) -> int:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The suite's options."""
     from benchmarks.corpus_functions import CORPUS_WORKLOADS
-    from benchmarks.variants import VARIANTS
+    from benchmarks.variants import DEFAULT_VARIANTS, VARIANTS
     from benchmarks.workloads import WORKLOADS
 
     p.add_argument(
@@ -77,8 +77,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--variants",
         type=names("variant", VARIANTS),
-        default=list(VARIANTS),
-        help=f"comma-separated, from: {', '.join(VARIANTS)} (default: all)",
+        default=DEFAULT_VARIANTS,
+        help=f"comma-separated, from: {', '.join(VARIANTS)} (default: {', '.join(DEFAULT_VARIANTS)})",
     )
     p.add_argument(
         "--workloads",

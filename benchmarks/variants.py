@@ -12,6 +12,7 @@ import os
 import py_compile
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 from benchmarks.artifacts import (
     WORK_DIR,
@@ -206,20 +207,27 @@ class Native(Variant):
         "flags), unpacked from function.zip"
     )
 
+    # What the build's environment adds (a variant of the build, e.g. one builder switch).
+    build_env: ClassVar[dict[str, str]] = {}
+
     def prepare(self, workload: Workload, work_dir: Path = WORK_DIR) -> Prepared:
         def make(folder: Path) -> None:
             src = folder / "src"  # the handler alone: build.py ships every other file of --src beside it
             copy_tree(workload.source_dir, src, ignore=("__pycache__", "*.pyc", "requirements.txt"))
+            suffix = f"-{self.name}" if self.build_env else ""
+            nuitka_dir = work_dir / f"nuitka-{workload.name}{suffix}"
             argv = [sys.executable, str(REPO_ROOT / "build.py"), "--quiet", "--handler", workload.handler,
                     "--src", str(src), "--out", str(folder / "build"),
-                    "--work-dir", str(work_dir / f"nuitka-{workload.name}")]  # fmt: skip
+                    "--work-dir", str(nuitka_dir)]  # fmt: skip
             if workload.requirements is not None:
                 argv += ["--requirements", str(workload.requirements)]
-            run_tool(argv, f"native build of {workload.name}")
+            env = {**os.environ, **self.build_env} if self.build_env else None
+            run_tool(argv, f"{self.name} build of {workload.name}", env=env)
             extract_zip(folder / "build" / "function.zip", folder / "task")
 
         key = inputs_key(
             self.name,
+            *sorted(f"{k}={v}" for k, v in self.build_env.items()),
             *workload.inputs,
             sys.version,
             package_version("nuitka") or "",
@@ -234,6 +242,18 @@ class Native(Variant):
             {},
             size_of(folder / "build" / "function.zip", "the whole function.zip built by build.py"),
         )
+
+
+class NativeGeneric(Native):
+    """The same build with every per-library entry (`builder/libraries/`) turned off: what is generic."""
+
+    name = "native-generic"
+    label = "native, no library entries"
+    description = (
+        "as `native`, built with `LAMBDA_NATIVE_LIBRARY_ENTRIES=off`: none of builder/libraries/' source "
+        "changes, lazy imports or implicit imports, only what works for any library"
+    )
+    build_env: ClassVar[dict[str, str]] = {"LAMBDA_NATIVE_LIBRARY_ENTRIES": "off"}
 
 
 class CFloor(Variant):
@@ -261,5 +281,8 @@ class CFloor(Variant):
 
 
 VARIANTS: dict[str, Variant] = {
-    v.name: v for v in (Native(), Interpreted(), InterpretedStale(), Awslambdaric(), CFloor())
+    v.name: v
+    for v in (Native(), Interpreted(), InterpretedStale(), Awslambdaric(), CFloor(), NativeGeneric())
 }
+# What a plain `python -m benchmarks` measures; native-generic is the A/B one asks for by name.
+DEFAULT_VARIANTS: list[str] = [name for name in VARIANTS if name != NativeGeneric.name]
